@@ -1,0 +1,81 @@
+# im2k: Internet Mail 2000.  `make` builds, `make test` tests, `make demo`
+# runs two ISPs end to end.  SAN=1 builds with ASan and UBSan.
+
+CC ?= cc
+WERROR ?= -Werror
+CFLAGS ?= -O2 -g
+WARN = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra \
+  -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wformat=2 \
+  -fstack-protector-strong -D_FORTIFY_SOURCE=2 $(WERROR)
+ifeq ($(SAN),1)
+SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+B = build/san
+else
+SANFLAGS =
+B = build/std
+endif
+ALLCFLAGS = $(WARN) $(CFLAGS) $(SANFLAGS) -Ilib -I$(B)
+LDLIBS = -lsodium -lcdb
+
+LIBMODS = die buf bytes hex file mdq maildir table addr netstr job token \
+  servers home status packet msg udp keys
+LIBOBJ = $(LIBMODS:%=$(B)/lib/%.o) $(B)/lib/auto_home.o $(B)/lib/auto_users.o
+
+PROGS = im2k-inject/im2k-inject im2k-archive/im2k-archive \
+  im2k-archive/im2k-status im2k-archive/im2k-setup im2k-archive/im2k-mkarchive \
+  im2k-notifyd/im2k-notifyd im2k-notifyd/im2k-inboxd im2k-notifyd/im2k-servers \
+  im2k-notifyd/im2k-users im2k-fetchd/im2k-fetchd im2k-pickup/im2k-pickup \
+  im2k-pickup/im2k-keygen
+BINS = $(addprefix $(B)/bin/,$(notdir $(PROGS)))
+
+UNITS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/t_*.c))
+UNITBINS = $(UNITS:%=$(B)/tests/%)
+
+.PHONY: all test unit scenario demo demo-stop clean deps check-deps fuzz
+all: $(BINS) $(UNITBINS)
+
+$(B)/lib/auto_home.c: conf-home
+	@mkdir -p $(@D)
+	printf 'const char auto_home[] = "%s";\n' "$$(head -n 1 conf-home)" > $@
+$(B)/lib/auto_users.c: conf-users
+	@mkdir -p $(@D)
+	{ printf '#include "users.h"\nconst char *const auto_users[USERS_N] = {\n'; \
+	  head -n 6 conf-users | sed 's/.*/  "&",/'; printf '};\n'; } > $@
+$(B)/lib/auto_users.o: lib/users.h
+
+$(B)/lib/%.o: lib/%.c lib/*.h
+	@mkdir -p $(@D)
+	$(CC) $(ALLCFLAGS) -c -o $@ $<
+$(B)/lib/auto_%.o: $(B)/lib/auto_%.c
+	$(CC) $(ALLCFLAGS) -c -o $@ $<
+$(B)/libim2k.a: $(LIBOBJ)
+	rm -f $@ && ar rcs $@ $(LIBOBJ)
+
+define prog
+$(B)/bin/$(notdir $(1)): $(1).c $(B)/libim2k.a lib/*.h
+	@mkdir -p $$(@D)
+	$$(CC) $$(ALLCFLAGS) -o $$@ $(1).c $(B)/libim2k.a $$(LDLIBS)
+endef
+$(foreach p,$(PROGS),$(eval $(call prog,$(p))))
+
+$(B)/tests/%: tests/unit/%.c tests/unit/unit.h $(B)/libim2k.a
+	@mkdir -p $(@D)
+	$(CC) $(ALLCFLAGS) -Itests/unit -o $@ $< $(B)/libim2k.a $(LDLIBS)
+
+# Debian packages the build and the tests need; installed when root.
+DEPS = libsodium-dev libcdb-dev tinycdb daemontools ucspi-tcp
+deps:
+	@sh tests/deps.sh $(DEPS)
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	@B=$(B) sh tests/run.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@B=$(B) KEEP=$(KEEP) sh tests/demo.sh
+demo-stop:
+	@sh tests/demo.sh stop
+
+clean:
+	rm -rf build

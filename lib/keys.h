@@ -1,0 +1,15 @@
+/* keys.h: key files.  A secret key file holds exactly 32 raw bytes and
+ * is readable by its owner only; a public key file holds 64 hex digits
+ * and a newline. */
+#ifndef IM2K_KEYS_H
+#define IM2K_KEYS_H
+
+#include <stddef.h>
+
+/* keys_read: exactly n bytes from dirfd/path into out; -1 with EINVAL if
+ * the file is not exactly n bytes. */
+int keys_read(int dirfd, const char *path, unsigned char *out, size_t n);
+/* keys_read_hex: a 64-digit hex key (an optional newline after it). */
+int keys_read_hex(int dirfd, const char *path, unsigned char out[32]);
+
+#endif

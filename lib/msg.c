@@ -1,0 +1,122 @@
+/* msg.c: packet bodies.  Decoders read hostile bytes (after the box
+ * opened: the peer is authenticated, not trusted). */
+#include "msg.h"
+
+#include <string.h>
+
+int msg_end(struct rd *r)
+{
+  size_t n = rd_left(r);
+  const unsigned char *p;
+  if (r->err) return -1;
+  p = rd_ptr(r, n);
+  while (n--)
+    if (*p++) { r->err = 1; return -1; }
+  return r->err ? -1 : 0;
+}
+
+int msg_get_addr(struct rd *r, char out[ADDR_MAX + 1])
+{
+  char s[256];
+  size_t n = rd_str8(r, s);
+  if (r->err || !addr_check(s, n)) { r->err = 1; out[0] = 0; return -1; }
+  memcpy(out, s, n + 1);
+  addr_lower(out);
+  return 0;
+}
+
+static int get_local(struct rd *r, char out[LOCAL_MAX + 1])
+{
+  char s[256];
+  size_t n = rd_str8(r, s);
+  if (r->err || !local_check(s, n)) { r->err = 1; out[0] = 0; return -1; }
+  memcpy(out, s, n + 1);
+  return 0;
+}
+
+void msg_put_note(struct wr *w, const struct msg_note *n)
+{
+  wr_str8(w, n->sender);
+  wr_str8(w, n->rcpt);
+  wr_bytes(w, n->handle, MSG_HANDLE);
+  wr_u64(w, n->size);
+  wr_bytes(w, n->hash, MSG_HASH);
+  wr_bytes(w, n->token, MSG_TOKEN);
+}
+
+int msg_get_note(struct rd *r, struct msg_note *n)
+{
+  msg_get_addr(r, n->sender);
+  msg_get_addr(r, n->rcpt);
+  rd_bytes(r, n->handle, MSG_HANDLE);
+  n->size = rd_u64(r);
+  rd_bytes(r, n->hash, MSG_HASH);
+  rd_bytes(r, n->token, MSG_TOKEN);
+  if (n->size > ((uint64_t)1 << 40)) r->err = 1;
+  return r->err ? -1 : 0;
+}
+
+void msg_put_list_req(struct wr *w, const struct msg_list_req *q)
+{
+  wr_str8(w, q->user);
+  wr_u64(w, q->cursor);
+}
+
+int msg_get_list_req(struct rd *r, struct msg_list_req *q)
+{
+  get_local(r, q->user);
+  q->cursor = rd_u64(r);
+  return msg_end(r);
+}
+
+void msg_put_done_req(struct wr *w, const struct msg_done_req *q)
+{
+  wr_str8(w, q->user);
+  wr_str8(w, q->sender);
+  wr_str8(w, q->rcpt);
+  wr_bytes(w, q->handle, MSG_HANDLE);
+}
+
+int msg_get_done_req(struct rd *r, struct msg_done_req *q)
+{
+  get_local(r, q->user);
+  msg_get_addr(r, q->sender);
+  msg_get_addr(r, q->rcpt);
+  rd_bytes(r, q->handle, MSG_HANDLE);
+  return msg_end(r);
+}
+
+void msg_put_fetch_req(struct wr *w, const struct msg_fetch_req *q)
+{
+  wr_bytes(w, q->handle, MSG_HANDLE);
+  wr_bytes(w, q->token, MSG_TOKEN);
+  wr_str8(w, q->rcpt);
+  wr_u64(w, q->offset);
+  wr_u16(w, q->want);
+}
+
+int msg_get_fetch_req(struct rd *r, struct msg_fetch_req *q)
+{
+  rd_bytes(r, q->handle, MSG_HANDLE);
+  rd_bytes(r, q->token, MSG_TOKEN);
+  msg_get_addr(r, q->rcpt);
+  q->offset = rd_u64(r);
+  q->want = rd_u16(r);
+  if (q->want == 0 || q->want > MSG_BLOCK_MAX) r->err = 1;
+  return msg_end(r);
+}
+
+void msg_put_confirm_req(struct wr *w, const struct msg_confirm_req *q)
+{
+  wr_bytes(w, q->handle, MSG_HANDLE);
+  wr_bytes(w, q->token, MSG_TOKEN);
+  wr_str8(w, q->rcpt);
+}
+
+int msg_get_confirm_req(struct rd *r, struct msg_confirm_req *q)
+{
+  rd_bytes(r, q->handle, MSG_HANDLE);
+  rd_bytes(r, q->token, MSG_TOKEN);
+  msg_get_addr(r, q->rcpt);
+  return msg_end(r);
+}

@@ -1,0 +1,87 @@
+/* status.c: status records.  The parser trusts nothing in the file. */
+#include "status.h"
+#include "bytes.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *words[STATUS_NSTATES] = {"queued", "notified", "confirmed",
+                                            "failed", "gaveup"};
+
+const char *status_word(int state)
+{
+  return state >= 0 && state < STATUS_NSTATES ? words[state] : "unknown";
+}
+
+int status_final(int state)
+{
+  return state == STATUS_CONFIRMED || state == STATUS_FAILED ||
+         state == STATUS_GAVEUP;
+}
+
+int status_encode(const struct status_rec *r, size_t n, struct buf *out)
+{
+  size_t i;
+  char line[ADDR_MAX + 64];
+  for (i = 0; i < n; i++) {
+    int l = snprintf(line, sizeof line, "%s %lu %lld %s\n", status_word(r[i].state),
+                     (unsigned long)r[i].tries, (long long)r[i].last, r[i].rcpt);
+    if (buf_append(out, line, (size_t)l) == -1) return -1;
+  }
+  return 0;
+}
+
+static int field(const unsigned char **p, const unsigned char *end,
+                 const unsigned char **f, size_t *fl, int last)
+{
+  const unsigned char *q = *p;
+  while (q < end && *q != (last ? '\n' : ' ')) q++;
+  if (q == end) return -1;
+  *f = *p;
+  *fl = (size_t)(q - *p);
+  *p = q + 1;
+  return 0;
+}
+
+int status_parse(const unsigned char *p, size_t n, struct status_rec **out,
+                 size_t *nout)
+{
+  const unsigned char *end = p + n, *f;
+  size_t fl, cnt = 0, cap = 0;
+  struct status_rec *r = NULL;
+  while (p < end) {
+    struct status_rec *x;
+    uint64_t v;
+    int s;
+    if (cnt == cap) {
+      cap = cap ? cap * 2 : 8;
+      if (cap > 200000) goto bad;
+      x = realloc(r, cap * sizeof *r);
+      if (!x) { free(r); errno = ENOMEM; return -1; }
+      r = x;
+    }
+    x = &r[cnt];
+    if (field(&p, end, &f, &fl, 0)) goto bad;
+    for (s = 0; s < STATUS_NSTATES; s++)
+      if (strlen(words[s]) == fl && !memcmp(words[s], f, fl)) break;
+    if (s == STATUS_NSTATES) goto bad;
+    x->state = s;
+    if (field(&p, end, &f, &fl, 0) || scan_u64(f, fl, UINT32_MAX, &v)) goto bad;
+    x->tries = (uint32_t)v;
+    if (field(&p, end, &f, &fl, 0) || scan_u64(f, fl, INT64_MAX, &v)) goto bad;
+    x->last = (int64_t)v;
+    if (field(&p, end, &f, &fl, 1) || !addr_check((const char *)f, fl)) goto bad;
+    memcpy(x->rcpt, f, fl);
+    x->rcpt[fl] = 0;
+    cnt++;
+  }
+  *out = r;
+  *nout = cnt;
+  return 0;
+bad:
+  free(r);
+  errno = EINVAL;
+  return -1;
+}

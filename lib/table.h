@@ -1,0 +1,41 @@
+/* table.h: a thin wrapper over tinycdb for the compiled control files
+ * (servers.cdb, users.cdb).  Lookups copy the value out with a bound;
+ * building writes a temporary file, fsyncs it and renames it into place
+ * so readers see the old table or the new one, never a mix. */
+#ifndef IM2K_TABLE_H
+#define IM2K_TABLE_H
+
+#include <cdb.h>
+#include <stddef.h>
+
+struct table {
+  int fd;
+  struct cdb c;
+};
+
+/* table_open: open dirfd/path; -1 with errno (ENOENT: no such table,
+ * EINVAL: not a cdb file). */
+int table_open(struct table *t, int dirfd, const char *path);
+/* table_get: 1 and the value (NUL-terminated, at most max-1 bytes) in
+ * out; 0 if key is absent; -1 with EMSGSIZE if the value is longer, EIO
+ * on a damaged file. */
+int table_get(struct table *t, const void *key, size_t klen, char *out,
+              size_t max, size_t *len);
+void table_close(struct table *t);
+
+struct table_make {
+  int dirfd;
+  int fd;
+  char tmp[96];
+  char name[256];
+  struct cdb_make m;
+};
+
+int table_make_start(struct table_make *tm, int dirfd, const char *name);
+int table_make_add(struct table_make *tm, const void *key, size_t klen,
+                   const void *val, size_t vlen);
+/* table_make_finish: write, fsync, rename over name, fsync the dir. */
+int table_make_finish(struct table_make *tm);
+void table_make_abort(struct table_make *tm);
+
+#endif
