@@ -18,7 +18,7 @@ ALLCFLAGS = $(WARN) $(CFLAGS) $(SANFLAGS) -Ilib -I$(B)
 LDLIBS = -lsodium -lcdb
 
 LIBMODS = die buf bytes hex file mdq maildir table addr netstr job token \
-  servers home status packet msg udp keys
+  servers home status packet msg udp keys lines ctl priv server
 LIBOBJ = $(LIBMODS:%=$(B)/lib/%.o) $(B)/lib/auto_home.o $(B)/lib/auto_users.o
 
 PROGS = im2k-inject/im2k-inject im2k-archive/im2k-archive \

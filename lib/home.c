@@ -3,6 +3,7 @@
 #include "home.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,4 +73,10 @@ int home_find(char out[HOME_MAX])
   if (strlen(auto_home) >= HOME_MAX) { errno = ENAMETOOLONG; return -1; }
   strcpy(out, auto_home);
   return 0;
+}
+
+int home_open(char path[HOME_MAX])
+{
+  if (home_find(path) == -1) return -1;
+  return open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }

@@ -20,5 +20,7 @@ extern const char auto_home[];
 int home_find(char out[HOME_MAX]);
 /* home_bindir: the directory holding the running program. */
 int home_bindir(char out[HOME_MAX]);
+/* home_open: home_find, then a directory descriptor for it. */
+int home_open(char path[HOME_MAX]);
 
 #endif

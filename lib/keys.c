@@ -8,6 +8,8 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
 
 int keys_read(int dirfd, const char *path, unsigned char *out, size_t n)
 {
@@ -41,5 +43,48 @@ int keys_read_hex(int dirfd, const char *path, unsigned char out[32])
   if (len == 65 && p[64] == '\n') len = 64;
   r = hex_decode(out, 32, (const char *)p, len);
   free(p);
+  return r;
+}
+
+static int write_new(int dirfd, const char *name, const void *p, size_t n, mode_t mode)
+{
+  int fd = file_create(dirfd, name, mode);
+  if (fd == -1) return -1;
+  if (file_write_all(fd, p, n) == -1 || file_sync_close(fd) == -1) {
+    int e = errno;
+    unlinkat(dirfd, name, 0);
+    errno = e;
+    return -1;
+  }
+  return 0;
+}
+
+int keys_create(int dirfd, const char *secname, const char *pubname,
+                unsigned char pk[32])
+{
+  unsigned char sk[32];
+  char hex[66];
+  if (crypto_box_keypair(pk, sk) != 0) { errno = EIO; return -1; }
+  if (write_new(dirfd, secname, sk, 32, 0600) == -1) {
+    sodium_memzero(sk, sizeof sk);
+    return -1;
+  }
+  sodium_memzero(sk, sizeof sk);
+  hex_encode(hex, pk, 32);
+  hex[64] = '\n';
+  unlinkat(dirfd, pubname, 0);
+  if (write_new(dirfd, pubname, hex, 65, 0644) == -1) return -1;
+  return file_sync_dir(dirfd, ".");
+}
+
+int keys_create_random(int dirfd, const char *name, size_t n)
+{
+  unsigned char k[64];
+  int r;
+  if (n > sizeof k) { errno = EINVAL; return -1; }
+  randombytes_buf(k, n);
+  r = write_new(dirfd, name, k, n, 0600);
+  sodium_memzero(k, sizeof k);
+  if (r == 0) r = file_sync_dir(dirfd, ".");
   return r;
 }

@@ -3,6 +3,7 @@
 #include "servers.h"
 #include "addr.h"
 #include "bytes.h"
+#include "ctl.h"
 #include "hex.h"
 
 #include <arpa/inet.h>
@@ -93,4 +94,42 @@ int user_line(const char *s, size_t n, char name[65], unsigned char pk[32])
 bad:
   errno = EINVAL;
   return -1;
+}
+
+int servers_row(const char *l, size_t n, char *key, size_t *klen, const char **val,
+                size_t *vlen)
+{
+  struct server s;
+  char d[256];
+  if (server_line(l, n, d, val, vlen, &s) == -1) return -1;
+  *klen = strlen(d);
+  memcpy(key, d, *klen);
+  return 0;
+}
+
+int users_row(const char *l, size_t n, char *key, size_t *klen, const char **val,
+              size_t *vlen)
+{
+  char name[65];
+  unsigned char pk[32];
+  const char *c;
+  if (user_line(l, n, name, pk) == -1) return -1;
+  c = memchr(l, ':', n);
+  *klen = strlen(name);
+  memcpy(key, name, *klen);
+  *val = c + 1;
+  *vlen = n - (size_t)(c + 1 - l);
+  return 0;
+}
+
+int servers_me(int homefd, char me[256], struct server *out)
+{
+  struct table t;
+  int r;
+  if (ctl_me(homefd, me) == -1) return -1;
+  if (table_open(&t, homefd, "control/servers.cdb") == -1) return -1;
+  r = servers_lookup(&t, me, out);
+  table_close(&t);
+  if (r == 0) { errno = ENOENT; return -1; }
+  return r == 1 ? 0 : -1;
 }

@@ -34,4 +34,15 @@ int servers_lookup(struct table *t, const char *domain, struct server *out);
 /* user_line: "NAME:PKHEX" from control/users; 0 or -1 EINVAL. */
 int user_line(const char *s, size_t n, char name[65], unsigned char pk[32]);
 
+/* servers_row, users_row: ctl_compile rows for control/servers and
+ * control/users (key: lower-case domain or user name). */
+int servers_row(const char *l, size_t n, char *key, size_t *klen, const char **val,
+                size_t *vlen);
+int users_row(const char *l, size_t n, char *key, size_t *klen, const char **val,
+              size_t *vlen);
+
+/* servers_me: control/me and its own entry in control/servers.cdb; -1
+ * with ENOENT when the table has no entry for it. */
+int servers_me(int homefd, char me[256], struct server *out);
+
 #endif

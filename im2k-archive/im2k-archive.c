@@ -1,0 +1,211 @@
+/* im2k-archive: store one message in the calling user's archive and queue
+ * its job for im2k-notifyd.  Message on descriptor 0; envelope on
+ * descriptor 1: "F" SENDER NUL, then "T" RECIPIENT NUL for each recipient,
+ * then a NUL.  Exit 0 only once the message and its job are on disk.
+ * SECURITY: setgid to the queue group, its only privilege.  The archive is
+ * chosen by getuid(), never by an argument or the environment; the sender
+ * address is the user's own; the home is the one holding this program.
+ * Everything read from the descriptors is untrusted. */
+#include "addr.h"
+#include "buf.h"
+#include "ctl.h"
+#include "die.h"
+#include "file.h"
+#include "hex.h"
+#include "home.h"
+#include "job.h"
+#include "mdq.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static int afd = -1;
+static char tmpname[80];
+static char home[HOME_MAX];
+
+static void cleanup(void)
+{
+  if (afd != -1 && tmpname[0]) unlinkat(afd, tmpname, 0);
+}
+
+static _Noreturn void fail(int code, const char *what)
+{
+  int e = errno;
+  cleanup();
+  errno = e;
+  if (e == EDQUOT) die(EXIT_TEMP, "%s: disk quota exceeded", what);
+  if (e == ENOSPC) die(EXIT_TEMP, "%s: no space left on device", what);
+  die_sys(code, "%s", what);
+}
+
+static ssize_t readfull(int fd, unsigned char *p, size_t n)
+{
+  for (;;) {
+    ssize_t r = read(fd, p, n);
+    if (r == -1 && errno == EINTR) continue;
+    return r;
+  }
+}
+
+/* envelope: F sender, T recipients, final NUL; bounded by JOB limits */
+static void envelope(struct job *j, const char *own)
+{
+  struct buf b;
+  unsigned char c;
+  size_t i, start;
+  int seenf = 0, end = 0;
+  buf_init(&b, JOB_FILE_MAX);
+  for (;;) {
+    ssize_t r = readfull(1, &c, 1);
+    if (r == -1) fail(EXIT_TEMP, "unable to read envelope");
+    if (r == 0) break;
+    if (buf_append(&b, &c, 1) == -1) {
+      cleanup();
+      die(EXIT_PERM, "envelope too large (at most %d recipients)", JOB_RCPT_MAX);
+    }
+    if (c == 0 && (b.len == 1 || b.p[b.len - 2] == 0)) { end = 1; break; }
+  }
+  if (!end) { cleanup(); die(EXIT_PERM, "envelope truncated: the sending program stopped early"); }
+  for (i = 0; i + 1 < b.len; i = start) {
+    const char *s = (const char *)b.p + i + 1;
+    size_t n = strlen(s);
+    char a[ADDR_MAX + 1];
+    start = i + n + 2;
+    if (b.p[i] == 'F' && !seenf) {
+      seenf = 1;
+      if (n == 0) continue;
+      if (!addr_check(s, n)) { cleanup(); die(EXIT_PERM, "bad sender address: %.300s", s); }
+      memcpy(a, s, n + 1);
+      addr_lower(a);
+      if (strcmp(a, own)) {
+        cleanup();
+        die(EXIT_PERM, "sender %s not allowed: this account sends as %s", a, own);
+      }
+      continue;
+    }
+    if (b.p[i] != 'T' || !seenf) { cleanup(); die(EXIT_PERM, "bad envelope"); }
+    if (!addr_check(s, n)) { cleanup(); die(EXIT_PERM, "bad recipient address: %.300s", s); }
+    memcpy(a, s, n + 1);
+    addr_lower(a);
+    if (job_add_rcpt(j, a) == -1) {
+      if (errno == E2BIG) { cleanup(); die(EXIT_PERM, "too many recipients (at most %d)", JOB_RCPT_MAX); }
+      fail(EXIT_TEMP, "out of memory");
+    }
+  }
+  if (j->nrcpt == 0) { cleanup(); die(EXIT_PERM, "no recipients"); }
+  buf_free(&b);
+}
+
+static void trigger(int hfd)
+{
+  int fd = openat(hfd, "queue/trigger", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd == -1) return; /* notifyd not running: it scans at start */
+  if (write(fd, "", 1) == -1) { /* a full pipe already wakes it */ }
+  close(fd);
+}
+
+int main(void)
+{
+  struct job j;
+  struct passwd *pw;
+  struct stat st;
+  struct buf jb;
+  crypto_generichash_state hs;
+  unsigned char blk[65536];
+  char me[256], own[ADDR_MAX + 1], hexh[2 * JOB_HANDLE + 1], dir[32], jobname[48];
+  uid_t uid = getuid();
+  int hfd, mfd, qfd;
+  uint64_t size = 0;
+
+  die_prog = "im2k-archive";
+  signal(SIGPIPE, SIG_IGN);
+  umask(027);
+  if (sodium_init() < 0) die(EXIT_TEMP, "unable to initialize libsodium");
+  hfd = home_open(home);
+  if (hfd == -1) die_sys(EXIT_TEMP, "unable to open home %s", home);
+  if (ctl_me(hfd, me) == -1) die_sys(EXIT_TEMP, "unable to read %s/control/me", home);
+  pw = getpwuid(uid);
+  if (!pw) die(EXIT_TEMP, "unable to find the account of uid %lu", (unsigned long)uid);
+  if (snprintf(own, sizeof own, "%s@%s", pw->pw_name, me) >= (int)sizeof own ||
+      !addr_check(own, strlen(own)))
+    die(EXIT_PERM, "account name %s does not make an address", pw->pw_name);
+  addr_lower(own);
+
+  snprintf(dir, sizeof dir, "archive/%lu", (unsigned long)uid);
+  afd = openat(hfd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (afd == -1) {
+    if (errno == ENOENT)
+      die(EXIT_TEMP, "no archive for %s: the administrator creates it with im2k-mkarchive %s",
+          pw->pw_name, pw->pw_name);
+    die_sys(EXIT_TEMP, "unable to open %s/%s", home, dir);
+  }
+  if (fstat(afd, &st) == -1) die_sys(EXIT_TEMP, "unable to stat %s/%s", home, dir);
+  if (st.st_uid != uid) die(EXIT_TEMP, "%s/%s does not belong to %s", home, dir, pw->pw_name);
+
+  job_init(&j);
+  j.uid = (uint32_t)uid;
+  j.handle[0] = (unsigned char)(uid >> 24);
+  j.handle[1] = (unsigned char)(uid >> 16);
+  j.handle[2] = (unsigned char)(uid >> 8);
+  j.handle[3] = (unsigned char)uid;
+  randombytes_buf(j.handle + 4, JOB_HANDLE - 4);
+  randombytes_buf(j.status, JOB_STATUS);
+  hex_encode(hexh, j.handle, JOB_HANDLE);
+  snprintf(tmpname, sizeof tmpname, ".tmp.%s", hexh);
+
+  /* the message, into the user's archive (owned by the user: the user's
+   * quota), hashed as it is written */
+  mfd = file_create(afd, tmpname, 0640);
+  if (mfd == -1) { tmpname[0] = 0; fail(EXIT_TEMP, "unable to create a file in the archive"); }
+  if (crypto_generichash_init(&hs, NULL, 0, JOB_HASH) != 0) fail(EXIT_TEMP, "hash");
+  for (;;) {
+    ssize_t r = readfull(0, blk, sizeof blk);
+    if (r == -1) fail(EXIT_TEMP, "unable to read the message");
+    if (r == 0) break;
+    size += (uint64_t)r;
+    if (size > MESSAGE_MAX) { cleanup(); die(EXIT_PERM, "message too large"); }
+    if (crypto_generichash_update(&hs, blk, (size_t)r) != 0) fail(EXIT_TEMP, "hash");
+    if (file_write_all(mfd, blk, (size_t)r) == -1) fail(EXIT_TEMP, "unable to write the message");
+  }
+  if (crypto_generichash_final(&hs, j.hash, JOB_HASH) != 0) fail(EXIT_TEMP, "hash");
+  j.size = size;
+  j.time = (int64_t)time(NULL);
+  snprintf(j.sender, sizeof j.sender, "%s", own);
+  envelope(&j, own);
+  if (fchmod(mfd, 0640) == -1) fail(EXIT_TEMP, "unable to chmod the message");
+  if (file_sync_close(mfd) == -1) fail(EXIT_TEMP, "unable to write the message");
+
+  buf_init(&jb, JOB_FILE_MAX);
+  if (job_encode(&j, &jb) == -1) fail(EXIT_TEMP, "unable to build the job");
+  /* the sender's own copy of the job: what im2k-status reads */
+  snprintf(jobname, sizeof jobname, "%s.job", hexh);
+  if (file_put_atomic(afd, jobname, jb.p, jb.len, 0600) == -1)
+    fail(EXIT_TEMP, "unable to write the job into the archive");
+  if (renameat(afd, tmpname, afd, hexh) == -1) fail(EXIT_TEMP, "unable to store the message");
+  tmpname[0] = 0;
+  if (file_sync_dir(afd, ".") == -1) fail(EXIT_TEMP, "unable to sync the archive");
+
+  qfd = openat(hfd, "queue/job", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (qfd == -1 || mdq_put(qfd, hexh, jb.p, jb.len, 0640, 0) == -1) {
+    int e = errno;
+    /* not accepted: take the message back out so nothing half-queued stays */
+    unlinkat(afd, hexh, 0);
+    unlinkat(afd, jobname, 0);
+    errno = e;
+    tmpname[0] = 0;
+    fail(EXIT_TEMP, "unable to queue the job");
+  }
+  trigger(hfd);
+  buf_free(&jb);
+  job_free(&j);
+  return 0;
+}

@@ -1,0 +1,156 @@
+/* im2k-fetchd: the sender ISP's message server.  Serves blocks of
+ * archived messages to holders of a valid recipient token (FETCH) and
+ * records confirmations (CONFIRM) in queue/confirm for im2k-notifyd.
+ * SECURITY: starts as root only to read keys/secret and keys/token, then
+ * runs as im2kf (group im2kr: may read archives).  A token is checked,
+ * with no disk access, before anything is opened; the archive file must
+ * belong to the uid inside the handle.  It never writes an archive.
+ * Every datagram is hostile; the bad ones get no answer. */
+#include "die.h"
+#include "file.h"
+#include "hex.h"
+#include "home.h"
+#include "keys.h"
+#include "mdq.h"
+#include "msg.h"
+#include "priv.h"
+#include "server.h"
+#include "servers.h"
+#include "token.h"
+#include "udp.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct ctx {
+  int hfd;
+  int cfd;   /* queue/confirm */
+  unsigned char tokenkey[TOKEN_KEY];
+};
+
+static void poke(int hfd)
+{
+  int fd = openat(hfd, "queue/trigger", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd == -1) return;
+  if (write(fd, "", 1) == -1) { /* full: notifyd is awake anyway */ }
+  close(fd);
+}
+
+static int fetch(struct ctx *c, struct rd *r, struct wr *w)
+{
+  struct msg_fetch_req q;
+  char path[80], hx[2 * MSG_HANDLE + 1];
+  unsigned char data[MSG_BLOCK_MAX];
+  struct stat st;
+  uint32_t uid;
+  size_t room, n;
+  ssize_t got;
+  int fd;
+  if (msg_get_fetch_req(r, &q) == -1) { wr_u8(w, MSG_BAD); return 1; }
+  if (!token_check(q.token, c->tokenkey, q.handle, q.rcpt)) { wr_u8(w, MSG_NOENT); return 1; }
+  uid = get_u32(q.handle);
+  hex_encode(hx, q.handle, MSG_HANDLE);
+  snprintf(path, sizeof path, "archive/%lu/%s", (unsigned long)uid, hx);
+  fd = openat(c->hfd, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd == -1) { wr_u8(w, errno == ENOENT ? MSG_NOENT : MSG_TEMP); return 1; }
+  if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) || st.st_uid != uid) {
+    close(fd);
+    wr_u8(w, MSG_NOENT);
+    return 1;
+  }
+  room = w->len - w->pos;
+  if (room < 1 + 8 + 8 + 2) { close(fd); return 0; } /* request too short to answer */
+  room -= 1 + 8 + 8 + 2;
+  n = q.want < room ? q.want : room;
+  if (q.offset >= (uint64_t)st.st_size) n = 0;
+  else if ((uint64_t)st.st_size - q.offset < n) n = (size_t)((uint64_t)st.st_size - q.offset);
+  got = n ? pread(fd, data, n, (off_t)q.offset) : 0;
+  close(fd);
+  if (got < 0 || (size_t)got != n) { wr_u8(w, MSG_TEMP); return 1; }
+  wr_u8(w, MSG_OK);
+  wr_u64(w, (uint64_t)st.st_size);
+  wr_u64(w, q.offset);
+  wr_u16(w, (uint16_t)n);
+  wr_bytes(w, data, n);
+  return 1;
+}
+
+static int confirm(struct ctx *c, struct rd *r, struct wr *w)
+{
+  struct msg_confirm_req q;
+  unsigned char rh[16];
+  char name[2 * MSG_HANDLE + 2 + 33], hx[2 * MSG_HANDLE + 1], rx[33], line[ADDR_MAX + 2];
+  int e;
+  if (msg_get_confirm_req(r, &q) == -1) { wr_u8(w, MSG_BAD); return 1; }
+  if (!token_check(q.token, c->tokenkey, q.handle, q.rcpt)) { wr_u8(w, MSG_NOENT); return 1; }
+  if (crypto_generichash(rh, sizeof rh, (const unsigned char *)q.rcpt, strlen(q.rcpt), NULL, 0) != 0) {
+    wr_u8(w, MSG_TEMP);
+    return 1;
+  }
+  hex_encode(hx, q.handle, MSG_HANDLE);
+  hex_encode(rx, rh, sizeof rh);
+  snprintf(name, sizeof name, "%s.%s", hx, rx);
+  snprintf(line, sizeof line, "%s\n", q.rcpt);
+  /* idempotent: a repeated confirmation finds its record already there */
+  if (mdq_put(c->cfd, name, line, strlen(line), 0640, 0) == -1 && errno != EEXIST) {
+    e = errno;
+    errno = e;
+    warn_sys("unable to record confirmation %s", name);
+    wr_u8(w, MSG_TEMP);
+    return 1;
+  }
+  poke(c->hfd);
+  wr_u8(w, MSG_OK);
+  return 1;
+}
+
+static int handle(void *ctx, int kind, const unsigned char pk[PACKET_KEY], struct rd *r,
+                  struct wr *w, size_t datagram)
+{
+  (void)pk;
+  (void)datagram;
+  switch (kind) {
+  case KIND_FETCH: return fetch(ctx, r, w);
+  case KIND_CONFIRM: return confirm(ctx, r, w);
+  default: return 0;
+  }
+}
+
+int main(void)
+{
+  char home[HOME_MAX], me[256];
+  unsigned char sk[32];
+  struct server self;
+  struct ctx c;
+  struct keycache *kc;
+  struct server_stats st = {0, 0, 0};
+  int fd;
+
+  die_prog = "im2k-fetchd";
+  signal(SIGPIPE, SIG_IGN);
+  if (sodium_init() < 0) die(EXIT_TEMP, "unable to initialize libsodium");
+  c.hfd = home_open(home);
+  if (c.hfd == -1) die_sys(EXIT_TEMP, "unable to open home %s", home);
+  if (servers_me(c.hfd, me, &self) == -1)
+    die_sys(EXIT_TEMP, "unable to find this host (control/me) in %s/control/servers.cdb", home);
+  if (keys_read(c.hfd, "keys/secret", sk, 32) == -1) die_sys(EXIT_TEMP, "unable to read %s/keys/secret", home);
+  if (keys_read(c.hfd, "keys/token", c.tokenkey, TOKEN_KEY) == -1)
+    die_sys(EXIT_TEMP, "unable to read %s/keys/token", home);
+  c.cfd = openat(c.hfd, "queue/confirm", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (c.cfd == -1) die_sys(EXIT_TEMP, "unable to open %s/queue/confirm", home);
+  fd = udp_bind(self.ip, self.fetch_port);
+  if (fd == -1) die_sys(EXIT_TEMP, "unable to bind %s:%u", self.ip, self.fetch_port);
+  kc = keycache_new(sk, 4096, 2000);
+  sodium_memzero(sk, sizeof sk);
+  if (!kc) die_nomem();
+  if (priv_drop() == -1) die_sys(EXIT_TEMP, "unable to drop privileges (refusing to run as root)");
+  info("serving %s on %s:%u", me, self.ip, self.fetch_port);
+  for (;;)
+    if (server_step(fd, kc, handle, &c, 60000, &st) == -1) die_sys(EXIT_TEMP, "unable to receive");
+}

@@ -1,0 +1,37 @@
+/* im2k-keygen: make a Curve25519 key pair in a directory: DIR/secret (32
+ * raw bytes, mode 0600) and DIR/public (hex).  Run by a receiver for the
+ * key pickup authenticates with, and by im2k-setup for a host.  Never
+ * replaces an existing secret. */
+#include "die.h"
+#include "keys.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int main(int argc, char **argv)
+{
+  const char *dir;
+  unsigned char pk[32];
+  char hex[65];
+  int fd, i;
+  die_prog = "im2k-keygen";
+  if (argc != 2 || argv[1][0] == '-') die(EXIT_PERM, "usage: im2k-keygen DIR");
+  dir = argv[1];
+  if (sodium_init() < 0) die(EXIT_TEMP, "unable to initialize libsodium");
+  umask(077);
+  if (mkdir(dir, 0700) == -1 && errno != EEXIST) die_sys(EXIT_TEMP, "unable to create %s", dir);
+  fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd == -1) die_sys(EXIT_TEMP, "unable to open %s", dir);
+  if (keys_create(fd, "secret", "public", pk) == -1) {
+    if (errno == EEXIST) die(EXIT_PERM, "%s/secret exists: not replacing a key", dir);
+    die_sys(EXIT_TEMP, "unable to write keys in %s", dir);
+  }
+  for (i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", pk[i]);
+  printf("%s\n", hex);
+  if (fflush(stdout) == EOF || ferror(stdout)) die_sys(EXIT_TEMP, "unable to write output");
+  return 0;
+}

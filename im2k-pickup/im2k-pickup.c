@@ -1,0 +1,395 @@
+/* im2k-pickup: the receiver's mail collector, run by the user (from
+ * cron).  Lists the user's notifications at the user's own inbox, fetches
+ * each message from the server published for its sender's domain, checks
+ * its size and BLAKE2b hash, delivers it into the Maildir under a name
+ * derived from the message (so a rerun never delivers twice), and only
+ * then confirms to the sender's ISP and tells the inbox it is done.
+ * Quiet unless something fails; -v reports each message.
+ * SECURITY: runs as the receiving user with no privilege.  Everything in
+ * the inbox's answers and the fetched data is untrusted: a message is
+ * delivered only when its hash is the one in the notification, and it is
+ * fetched from the table's server for the sender's domain, never from an
+ * address named in a packet. */
+#include "die.h"
+#include "hex.h"
+#include "home.h"
+#include "keys.h"
+#include "maildir.h"
+#include "msg.h"
+#include "servers.h"
+#include "udp.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#define WINDOW 16
+#define STALL_MS 30000
+#define CALL_MS 15000
+
+struct entry {
+  uint64_t seq;
+  struct msg_note n;
+};
+
+static int verbose;
+static int hfd;
+static char user[LOCAL_MAX + 1];
+static unsigned char upk[32], usk[32], epk[32], esk[32];
+static struct udp_client inbox;
+
+struct slot {
+  int used;
+  uint64_t offset;
+  unsigned char reqid[PACKET_REQID];
+  unsigned char pkt[PACKET_MAX];
+  size_t pktlen;
+  int64_t sent;
+  int64_t rto;
+};
+
+/* fetch: the message's bytes into fd at base; 0, or -1 with *perm set
+ * when the sender's ISP says the message is not there for us */
+static int fetch(struct udp_client *c, const struct entry *e, int fd, off_t base, int *perm)
+{
+  struct slot w[WINDOW];
+  uint64_t next = 0, got = 0, size = e->n.size;
+  int64_t progress = now_ms();
+  size_t i;
+  *perm = 0;
+  memset(w, 0, sizeof w);
+  if (size == 0) return 0;
+  while (got < size) {
+    unsigned char resp[PACKET_MAX], body[PACKET_MAX], reqid[PACKET_REQID];
+    const unsigned char *rb;
+    size_t rbl;
+    int64_t now = now_ms(), wait = 1000;
+    struct rd r;
+    /* keep the window full */
+    for (i = 0; i < WINDOW && next < size; i++) {
+      struct msg_fetch_req q;
+      struct wr wr;
+      if (w[i].used) continue;
+      memcpy(q.handle, e->n.handle, MSG_HANDLE);
+      memcpy(q.token, e->n.token, MSG_TOKEN);
+      snprintf(q.rcpt, sizeof q.rcpt, "%s", e->n.rcpt);
+      q.offset = next;
+      q.want = MSG_BLOCK_MAX;
+      wr_init(&wr, body, sizeof body);
+      msg_put_fetch_req(&wr, &q);
+      /* padded to the full datagram: the answer may be as large */
+      if (udp_send(c, KIND_FETCH, body, wr.pos, PACKET_MAX, w[i].pkt, &w[i].pktlen, w[i].reqid) == -1)
+        return -1;
+      w[i].used = 1;
+      w[i].offset = next;
+      w[i].sent = now;
+      w[i].rto = 500;
+      next += MSG_BLOCK_MAX;
+    }
+    for (i = 0; i < WINDOW; i++)
+      if (w[i].used) {
+        int64_t d = w[i].sent + w[i].rto - now;
+        if (d < wait) wait = d < 0 ? 0 : d;
+      }
+    if (udp_recv(c, KIND_FETCH, (int)wait, resp, &rb, &rbl, reqid) == 0) {
+      uint8_t st;
+      uint64_t total, off;
+      uint16_t len;
+      const unsigned char *data;
+      for (i = 0; i < WINDOW; i++)
+        if (w[i].used && !memcmp(w[i].reqid, reqid, PACKET_REQID)) break;
+      if (i == WINDOW) continue; /* a late duplicate */
+      rd_init(&r, rb, rbl);
+      st = rd_u8(&r);
+      if (r.err) continue;
+      if (st == MSG_NOENT || st == MSG_BAD || st == MSG_DENIED) { *perm = 1; errno = ENOENT; return -1; }
+      if (st != MSG_OK) { errno = EAGAIN; return -1; }
+      total = rd_u64(&r);
+      off = rd_u64(&r);
+      len = rd_u16(&r);
+      data = rd_ptr(&r, len);
+      if (!data || total != size || off != w[i].offset) { errno = EPROTO; return -1; }
+      if (len != (size - off < MSG_BLOCK_MAX ? size - off : MSG_BLOCK_MAX)) {
+        /* the server may send less than asked: ask again for the rest */
+        if (len == 0) { errno = EPROTO; return -1; }
+      }
+      if (pwrite(fd, data, len, base + (off_t)off) != (ssize_t)len) return -1;
+      got += len;
+      w[i].used = 0;
+      if (off + len < off + MSG_BLOCK_MAX && off + len < size) {
+        /* short block: request the remainder as its own block */
+        struct msg_fetch_req q;
+        struct wr wr;
+        memcpy(q.handle, e->n.handle, MSG_HANDLE);
+        memcpy(q.token, e->n.token, MSG_TOKEN);
+        snprintf(q.rcpt, sizeof q.rcpt, "%s", e->n.rcpt);
+        q.offset = off + len;
+        q.want = (uint16_t)(MSG_BLOCK_MAX - len);
+        if (size - q.offset < q.want) q.want = (uint16_t)(size - q.offset);
+        wr_init(&wr, body, sizeof body);
+        msg_put_fetch_req(&wr, &q);
+        if (udp_send(c, KIND_FETCH, body, wr.pos, PACKET_MAX, w[i].pkt, &w[i].pktlen, w[i].reqid) == -1)
+          return -1;
+        w[i].used = 1;
+        w[i].offset = q.offset;
+        w[i].sent = now_ms();
+        w[i].rto = 500;
+      }
+      progress = now_ms();
+      continue;
+    }
+    if (errno != ETIMEDOUT) return -1;
+    now = now_ms();
+    if (now - progress > STALL_MS) { errno = ETIMEDOUT; return -1; }
+    for (i = 0; i < WINDOW; i++)
+      if (w[i].used && now - w[i].sent >= w[i].rto) {
+        if (send(c->fd, w[i].pkt, w[i].pktlen, 0) == -1 && errno != ECONNREFUSED) {}
+        w[i].sent = now;
+        if (w[i].rto < 4000) w[i].rto *= 2;
+      }
+  }
+  return 0;
+}
+
+/* check: the bytes after base hash to the notification's hash */
+static int check(int fd, off_t base, const struct msg_note *n)
+{
+  crypto_generichash_state hs;
+  unsigned char blk[65536], h[MSG_HASH];
+  uint64_t left = n->size;
+  off_t at = base;
+  if (crypto_generichash_init(&hs, NULL, 0, MSG_HASH) != 0) return -1;
+  while (left) {
+    size_t want = left < sizeof blk ? (size_t)left : sizeof blk;
+    ssize_t r = pread(fd, blk, want, at);
+    if (r <= 0) { if (r == 0) errno = EIO; return -1; }
+    if (crypto_generichash_update(&hs, blk, (size_t)r) != 0) return -1;
+    left -= (uint64_t)r;
+    at += r;
+  }
+  if (crypto_generichash_final(&hs, h, MSG_HASH) != 0) return -1;
+  return sodium_memcmp(h, n->hash, MSG_HASH) == 0 ? 1 : 0;
+}
+
+static int simple(struct udp_client *c, int kind, const unsigned char *body, size_t len)
+{
+  unsigned char resp[PACKET_MAX];
+  const unsigned char *rb;
+  size_t rbl;
+  if (udp_call(c, kind, body, len, 0, resp, &rb, &rbl, CALL_MS) == -1) return -1;
+  if (rbl < 1) { errno = EPROTO; return -1; }
+  return rb[0];
+}
+
+/* one: deliver, confirm, done.  0 done, 1 temporary failure. */
+static int one(int md, const struct entry *e)
+{
+  char hx[2 * MSG_HANDLE + 1], name[2 * MSG_HANDLE + 2 + 256], prefix[600];
+  const char *dom = addr_domain(e->n.sender);
+  struct server s;
+  struct table t;
+  struct udp_client c;
+  unsigned char body[PACKET_MAX];
+  struct wr w;
+  int has, fd, perm, st, found;
+  size_t plen;
+
+  hex_encode(hx, e->n.handle, MSG_HANDLE);
+  snprintf(name, sizeof name, "%s.%s", hx, dom);
+  if (table_open(&t, hfd, "control/servers.cdb") == -1) { warn_sys("unable to open control/servers.cdb"); return 1; }
+  found = servers_lookup(&t, dom, &s);
+  table_close(&t);
+  if (found != 1) { warn("no server known for %s: message from %s left waiting", dom, e->n.sender); return 1; }
+  if (udp_client_open(&c, s.ip, s.fetch_port, s.pk, epk, esk) == -1) {
+    warn_sys("unable to reach %s", dom);
+    return 1;
+  }
+  has = maildir_has(md, name);
+  if (has == -1) { warn_sys("unable to look into the Maildir"); udp_client_close(&c); return 1; }
+  if (!has) {
+    fd = maildir_tmp(md, name);
+    if (fd == -1) { warn_sys("unable to create tmp/%s", name); udp_client_close(&c); return 1; }
+    plen = (size_t)snprintf(prefix, sizeof prefix, "Return-Path: <%s>\nDelivered-To: %s\n",
+                            e->n.sender, e->n.rcpt);
+    if (pwrite(fd, prefix, plen, 0) != (ssize_t)plen) {
+      warn_sys("unable to write tmp/%s", name);
+      maildir_abort(md, name, fd);
+      udp_client_close(&c);
+      return 1;
+    }
+    if (fetch(&c, e, fd, (off_t)plen, &perm) == -1) {
+      int err = errno;
+      maildir_abort(md, name, fd);
+      udp_client_close(&c);
+      if (perm) {
+        /* withdrawn or not for us: nothing will ever come; clear it */
+        warn("message %s from %s is not available: dropping the notification", hx, e->n.sender);
+        goto done;
+      }
+      errno = err;
+      warn_sys("unable to fetch %s from %s", hx, e->n.sender);
+      return 1;
+    }
+    st = check(fd, (off_t)plen, &e->n);
+    if (st != 1) {
+      if (st == -1) warn_sys("unable to read back tmp/%s", name);
+      else warn("message %s from %s does not match its hash: not delivered", hx, e->n.sender);
+      maildir_abort(md, name, fd);
+      udp_client_close(&c);
+      return 1;
+    }
+    if (maildir_commit(md, name, fd) == -1) {
+      warn_sys("unable to deliver %s", name);
+      udp_client_close(&c);
+      return 1;
+    }
+    if (verbose) printf("delivered new/%s from %s (%llu bytes)\n", name, e->n.sender,
+                        (unsigned long long)e->n.size);
+  } else if (verbose)
+    printf("already delivered %s from %s\n", name, e->n.sender);
+
+  {
+    struct msg_confirm_req q;
+    memcpy(q.handle, e->n.handle, MSG_HANDLE);
+    memcpy(q.token, e->n.token, MSG_TOKEN);
+    snprintf(q.rcpt, sizeof q.rcpt, "%s", e->n.rcpt);
+    wr_init(&w, body, sizeof body);
+    msg_put_confirm_req(&w, &q);
+    st = simple(&c, KIND_CONFIRM, body, w.pos);
+    udp_client_close(&c);
+    if (st != MSG_OK) {
+      if (st == -1) warn_sys("unable to confirm %s to %s", hx, dom);
+      else warn("%s refused the confirmation of %s (code %d)", dom, hx, st);
+      return 1;
+    }
+  }
+done:
+  {
+    struct msg_done_req q;
+    snprintf(q.user, sizeof q.user, "%s", user);
+    snprintf(q.sender, sizeof q.sender, "%s", e->n.sender);
+    snprintf(q.rcpt, sizeof q.rcpt, "%s", e->n.rcpt);
+    memcpy(q.handle, e->n.handle, MSG_HANDLE);
+    wr_init(&w, body, sizeof body);
+    msg_put_done_req(&w, &q);
+    st = simple(&inbox, KIND_DONE, body, w.pos);
+    if (st != MSG_OK) {
+      if (st == -1) warn_sys("unable to tell the inbox %s is done", hx);
+      else warn("the inbox refused done for %s (code %d)", hx, st);
+      return 1;
+    }
+  }
+  return 0;
+}
+
+int main(int argc, char **argv)
+{
+  char home[HOME_MAX], me[256], kdir[HOME_MAX + 16], lock[HOME_MAX + 32];
+  char mdpath[HOME_MAX + 16];
+  const char *uhome, *maildir = NULL;
+  struct passwd *pw;
+  struct server self;
+  struct entry *ents = NULL;
+  size_t nents = 0, cap = 0, i;
+  uint64_t cursor = 0;
+  int opt, kfd, lfd, md, temp = 0;
+
+  die_prog = "im2k-pickup";
+  signal(SIGPIPE, SIG_IGN);
+  while ((opt = getopt(argc, argv, "vd:")) != -1) {
+    if (opt == 'v') verbose = 1;
+    else if (opt == 'd') maildir = optarg;
+    else die(EXIT_PERM, "usage: im2k-pickup [-v] [-d maildir]");
+  }
+  if (optind != argc) die(EXIT_PERM, "usage: im2k-pickup [-v] [-d maildir]");
+  if (sodium_init() < 0) die(EXIT_TEMP, "unable to initialize libsodium");
+  pw = getpwuid(getuid());
+  if (!pw) die(EXIT_TEMP, "unable to find my account");
+  if (!local_check(pw->pw_name, strlen(pw->pw_name))) die(EXIT_PERM, "account name %s is not a mailbox name", pw->pw_name);
+  snprintf(user, sizeof user, "%s", pw->pw_name);
+  uhome = getenv("HOME");
+  if (!uhome || !*uhome) uhome = pw->pw_dir;
+  snprintf(kdir, sizeof kdir, "%s/.im2k", uhome);
+  kfd = open(kdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (kfd == -1) die_sys(EXIT_TEMP, "unable to open %s (make a key with im2k-keygen %s)", kdir, kdir);
+  if (keys_read(kfd, "secret", usk, 32) == -1) die_sys(EXIT_TEMP, "unable to read %s/secret", kdir);
+  if (crypto_scalarmult_base(upk, usk) != 0) die(EXIT_TEMP, "bad key in %s/secret", kdir);
+  /* one run at a time: a second one finds the lock taken and leaves */
+  snprintf(lock, sizeof lock, "%s/lock", kdir);
+  lfd = open(lock, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  if (lfd == -1) die_sys(EXIT_TEMP, "unable to open %s", lock);
+  if (flock(lfd, LOCK_EX | LOCK_NB) == -1) {
+    if (errno == EWOULDBLOCK) {
+      if (verbose) printf("another im2k-pickup is running\n");
+      return 0;
+    }
+    die_sys(EXIT_TEMP, "unable to lock %s", lock);
+  }
+  if (!maildir) {
+    snprintf(mdpath, sizeof mdpath, "%s/Maildir", uhome);
+    maildir = mdpath;
+  }
+  md = maildir_open(maildir);
+  if (md == -1) die_sys(EXIT_TEMP, "unable to open Maildir %s", maildir);
+
+  hfd = home_open(home);
+  if (hfd == -1) die_sys(EXIT_TEMP, "unable to open im2k home %s", home);
+  if (servers_me(hfd, me, &self) == -1)
+    die_sys(EXIT_TEMP, "unable to find this ISP (control/me) in %s/control/servers.cdb", home);
+  if (udp_client_open(&inbox, self.ip, self.inbox_port, self.pk, upk, usk) == -1)
+    die_sys(EXIT_TEMP, "unable to reach the inbox at %s:%u", self.ip, self.inbox_port);
+  crypto_box_keypair(epk, esk);
+
+  for (;;) {
+    struct msg_list_req q;
+    unsigned char body[PACKET_MAX], resp[PACKET_MAX];
+    const unsigned char *rb;
+    size_t rbl;
+    struct wr w;
+    struct rd r;
+    int st, more, count, k;
+    snprintf(q.user, sizeof q.user, "%s", user);
+    q.cursor = cursor;
+    wr_init(&w, body, sizeof body);
+    msg_put_list_req(&w, &q);
+    if (udp_call(&inbox, KIND_LIST, body, w.pos, PACKET_MAX, resp, &rb, &rbl, CALL_MS) == -1)
+      die_sys(EXIT_TEMP, "no answer from the inbox at %s:%u", self.ip, self.inbox_port);
+    rd_init(&r, rb, rbl);
+    st = rd_u8(&r);
+    if (st == MSG_DENIED)
+      die(EXIT_TEMP, "the inbox does not know this key for %s: register %s/public in control/users", user, kdir);
+    if (st != MSG_OK) die(EXIT_TEMP, "the inbox refused the list (code %d)", st);
+    more = rd_u8(&r);
+    count = rd_u8(&r);
+    for (k = 0; k < count; k++) {
+      struct entry e;
+      e.seq = rd_u64(&r);
+      if (msg_get_note(&r, &e.n) == -1) die(EXIT_TEMP, "the inbox sent a damaged list");
+      if (nents == cap) {
+        struct entry *x;
+        cap = cap ? 2 * cap : 16;
+        x = realloc(ents, cap * sizeof *x);
+        if (!x) die_nomem();
+        ents = x;
+      }
+      ents[nents++] = e;
+      cursor = e.seq;
+    }
+    if (!more || count == 0) break;
+  }
+  for (i = 0; i < nents; i++)
+    if (one(md, &ents[i])) temp = 1;
+  free(ents);
+  udp_client_close(&inbox);
+  sodium_memzero(usk, sizeof usk);
+  sodium_memzero(esk, sizeof esk);
+  if (fflush(stdout) == EOF || ferror(stdout)) die_sys(EXIT_TEMP, "unable to write output");
+  return temp ? EXIT_TEMP : 0;
+}
