@@ -47,7 +47,7 @@ static int bytime(const void *a, const void *b)
 int main(int argc, char **argv)
 {
   char home[HOME_MAX], dir[32];
-  int hfd, afd, sfd, machine = 0, opt;
+  int hfd, afd, machine = 0, opt;
   DIR *d;
   struct dirent *de;
   struct msg *m = NULL;
@@ -68,8 +68,6 @@ int main(int argc, char **argv)
     if (errno == ENOENT) return 0; /* never sent anything */
     die_sys(EXIT_TEMP, "unable to open %s/%s", home, dir);
   }
-  sfd = openat(hfd, "queue/status", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (sfd == -1) die_sys(EXIT_TEMP, "unable to open %s/queue/status", home);
   d = fdopendir(dup(afd));
   if (!d) die_sys(EXIT_TEMP, "unable to read %s/%s", home, dir);
   while ((de = readdir(d))) {
@@ -105,12 +103,14 @@ int main(int argc, char **argv)
     printf("%-19s  %-32s  %-9s  %5s  %-19s  %s\n", "SENT", "RECIPIENT", "STATUS", "TRIES",
            "LAST NOTIFIED", "MESSAGE");
   for (i = 0; i < nm; i++) {
-    char sname[2 * JOB_STATUS + 1], sent[32], last[32];
+    char sname[2 * JOB_STATUS + 16], sent[32], last[32];
     unsigned char *p = NULL;
     size_t len = 0, nr = 0;
     struct status_rec *r = NULL;
-    hex_encode(sname, m[i].j.status, JOB_STATUS);
-    if (file_read(sfd, sname, JOB_FILE_MAX, &p, &len) == 0) {
+    /* queue/status may be searched, not listed: the name is the key */
+    memcpy(sname, "queue/status/", 13);
+    hex_encode(sname + 13, m[i].j.status, JOB_STATUS);
+    if (file_read(hfd, sname, JOB_FILE_MAX, &p, &len) == 0) {
       if (status_parse(p, len, &r, &nr) == -1) {
         warn("status record of %s is damaged", m[i].name);
         r = NULL;

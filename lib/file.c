@@ -28,7 +28,7 @@ int file_create(int dirfd, const char *name, mode_t mode)
 {
   int fd;
   do
-    fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+    fd = openat(dirfd, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
                 mode);
   while (fd == -1 && errno == EINTR);
   return fd;

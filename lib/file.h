@@ -13,7 +13,7 @@
 
 /* file_unique: "SECONDS.PID.RANDOMHEX" into out (FILE_UNIQUE_MAX). */
 void file_unique(char out[FILE_UNIQUE_MAX]);
-/* file_create: open dirfd/name for writing, O_CREAT|O_EXCL|O_NOFOLLOW. */
+/* file_create: open dirfd/name read-write, O_CREAT|O_EXCL|O_NOFOLLOW. */
 int file_create(int dirfd, const char *name, mode_t mode);
 /* file_write_all: write all n bytes, retrying on EINTR and short writes. */
 int file_write_all(int fd, const void *p, size_t n);

@@ -30,7 +30,8 @@ static int privileged(void)
 }
 
 /* safe_chain: every directory from p up to / is root's and writable by
- * no one else. */
+ * no one else (or sticky, like /tmp, so that nobody else can replace
+ * what root put in it). */
 static int safe_chain(const char *p)
 {
   char d[HOME_MAX];
@@ -39,7 +40,7 @@ static int safe_chain(const char *p)
   for (;;) {
     char *slash;
     if (stat(d[0] ? d : "/", &st) == -1) return 0;
-    if (st.st_uid != 0 || (st.st_mode & 022)) return 0;
+    if (st.st_uid != 0 || ((st.st_mode & 022) && !(st.st_mode & S_ISVTX))) return 0;
     if (!d[0] || !strcmp(d, "/")) return 1;
     slash = strrchr(d, '/');
     if (!slash) return 0;

@@ -1,0 +1,115 @@
+# lib.sh: shared by the scenario tests and the demo: accounts, ISPs laid
+# out with im2k-setup under one directory, daemons under daemontools.
+# Callers set B (the build dir, e.g. build/std) and T (a private work dir).
+
+TOP=$(pwd)
+BIN="$TOP/$B/bin"
+IM2K_ACCOUNTS="$(head -n 6 "$TOP/conf-users" | tr '\n' ' ')"
+
+die() { echo "$0: $*" >&2; exit 111; }
+
+# accounts: the service accounts from conf-users (groups first)
+accounts() {
+  set -- $IM2K_ACCOUNTS
+  q=$1 r=$2 n=$3 i=$4 f=$5 l=$6
+  for g in $q $r; do getent group "$g" >/dev/null || groupadd --system "$g" || die "groupadd $g"; done
+  mkacct() { getent passwd "$1" >/dev/null ||
+    useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin -g "$2" "$1" ||
+    die "useradd $1"; }
+  mkacct $n $q; mkacct $f $r; mkacct $i nogroup; mkacct $l nogroup
+}
+
+# mailuser NAME HOMEDIR: an ordinary user account for a sender or receiver
+mailuser() {
+  getent passwd "$1" >/dev/null ||
+    useradd --no-create-home --home-dir "$2" --shell /bin/sh -U "$1" || die "useradd $1"
+  mkdir -p "$2" && chown "$1:" "$2" && chmod 700 "$2"
+}
+
+# isp NAME DOMAIN IP: lay out $T/NAME for DOMAIN on IP
+isp() {
+  "$BIN/im2k-setup" "$T/$1" "$2" "$3" >"$T/$1.server" || die "im2k-setup $1"
+}
+
+# peer A B: each ISP learns the other's server line
+peer() {
+  cat "$T/$2.server" >>"$T/$1/control/servers"
+  cat "$T/$1.server" >>"$T/$2/control/servers"
+  "$T/$1/bin/im2k-servers" && "$T/$2/bin/im2k-servers" || die "im2k-servers"
+}
+
+# receiver ISP USER: USER gets a key; the ISP registers it
+receiver() {
+  h=$(getent passwd "$2" | cut -d: -f6)
+  if [ -f "$h/.im2k/secret" ]; then
+    pk=$(tr -d '\n' <"$h/.im2k/public")
+  else
+    pk=$(env HOME="$h" setuidgid "$2" "$T/$1/bin/im2k-keygen" "$h/.im2k") || die "im2k-keygen"
+  fi
+  grep -v "^$2:" "$T/$1/control/users" >"$T/$1/control/users.new"
+  echo "$2:$pk" >>"$T/$1/control/users.new"
+  mv "$T/$1/control/users.new" "$T/$1/control/users"
+  "$T/$1/bin/im2k-users" || die "im2k-users"
+}
+
+# sender ISP USER: USER gets an archive
+sender() {
+  "$T/$1/bin/im2k-mkarchive" "$2" >/dev/null || die "im2k-mkarchive"
+}
+
+# as USER ISP PROG ARGS...: run an ISP's program as USER, in USER's home
+as() {
+  u=$1 i=$2 p=$3; shift 3
+  h=$(getent passwd "$u" | cut -d: -f6)
+  (cd "$h" && env HOME="$h" setuidgid "$u" "$T/$i/bin/$p" "$@")
+}
+
+# services NAME...: run the daemons of these ISPs under svscan in $T/svc
+services() {
+  mkdir -p "$T/svc"
+  for i in "$@"; do
+    for d in im2k-inboxd im2k-fetchd im2k-notifyd; do
+      ln -sfn "$T/$i/service/$d" "$T/svc/$i-$d"
+    done
+  done
+  (cd "$T/svc" && exec env - PATH="$PATH" svscan . >"$T/svscan.log" 2>&1) &
+  echo $! >"$T/svscan.pid"
+  # wait until every service runs
+  n=0
+  while [ $n -lt 100 ]; do
+    up=1
+    for s in "$T"/svc/*; do
+      svstat "$s" 2>/dev/null | grep -q ': up' || up=0
+    done
+    [ $up = 1 ] && break
+    sleep 0.1; n=$((n+1))
+  done
+  [ $up = 1 ] || { svstat "$T"/svc/* >&2; die "services did not start"; }
+  sleep 0.3
+}
+
+# stop: end svscan, then every supervise under it, and wait for them
+stop() {
+  [ -f "$T/svscan.pid" ] || return 0
+  kill "$(cat "$T/svscan.pid")" 2>/dev/null
+  for s in "$T"/svc/* "$T"/svc/*/log; do svc -dx "$s" 2>/dev/null; done
+  n=0
+  while [ $n -lt 100 ]; do
+    alive=0
+    for s in "$T"/svc/* "$T"/svc/*/log; do svok "$s" 2>/dev/null && alive=1; done
+    [ $alive = 0 ] && break
+    sleep 0.1; n=$((n+1))
+  done
+  rm -f "$T/svscan.pid"
+}
+
+# waitfor SECONDS CMD...: poll until CMD succeeds
+waitfor() {
+  t=$1; shift
+  n=0
+  while [ $n -lt $((t * 10)) ]; do
+    "$@" >/dev/null 2>&1 && return 0
+    sleep 0.1; n=$((n+1))
+  done
+  return 1
+}
