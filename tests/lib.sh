@@ -2,6 +2,7 @@
 # out with im2k-setup under one directory, daemons under daemontools.
 # Callers set B (the build dir, e.g. build/std) and T (a private work dir).
 
+: "${B:=build/std}"
 TOP=$(pwd)
 BIN="$TOP/$B/bin"
 IM2K_ACCOUNTS="$(head -n 6 "$TOP/conf-users" | tr '\n' ' ')"
