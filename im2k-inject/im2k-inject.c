@@ -231,6 +231,8 @@ int main(int argc, char **argv)
     if (writeall(ep[1], env.p, env.len) == -1) { /* archive said why */ }
     close(ep[1]);
   }
+  buf_free(&env);
+  buf_free(&head);
   while (waitpid(pid, &status, 0) == -1)
     if (errno != EINTR) die_sys(EXIT_TEMP, "unable to wait for im2k-archive");
   if (WIFEXITED(status)) return WEXITSTATUS(status);

@@ -78,8 +78,10 @@ int packet_seal_response(unsigned char out[PACKET_MAX], size_t max, int kind,
 {
   unsigned char plain[PACKET_MAX];
   unsigned char *nonce = out + 6;
-  size_t plen = 1 + PACKET_REQID + bodylen;
+  size_t plen;
   if (max > PACKET_MAX) max = PACKET_MAX;
+  if (bodylen > PACKET_RBODY_MAX) { errno = EMSGSIZE; return -1; } /* no overflow below */
+  plen = 1 + PACKET_REQID + bodylen;
   if (max < PACKET_RHDR + PACKET_MAC || plen > max - PACKET_RHDR - PACKET_MAC) {
     errno = EMSGSIZE;
     return -1;
