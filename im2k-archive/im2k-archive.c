@@ -67,26 +67,36 @@ static ssize_t readfull(int fd, unsigned char *p, size_t n)
 static void envelope(struct job *j, const char *own)
 {
   struct buf b;
-  unsigned char c;
+  unsigned char blk[4096];
   size_t i, start;
-  int seenf = 0, end = 0;
+  int seenf = 0;
   buf_init(&b, JOB_FILE_MAX);
   for (;;) {
-    ssize_t r = readfull(1, &c, 1);
+    ssize_t r = readfull(1, blk, sizeof blk);
     if (r == -1) fail(EXIT_TEMP, "unable to read envelope");
     if (r == 0) break;
-    if (buf_append(&b, &c, 1) == -1) {
+    if (buf_append(&b, blk, (size_t)r) == -1) {
       cleanup();
       die(EXIT_PERM, "envelope too large (at most %d recipients)", JOB_RCPT_MAX);
     }
-    if (c == 0 && (b.len == 1 || b.p[b.len - 2] == 0)) { end = 1; break; }
   }
-  if (!end) { cleanup(); die(EXIT_PERM, "envelope truncated: the sending program stopped early"); }
-  for (i = 0; i + 1 < b.len; i = start) {
-    const char *s = (const char *)b.p + i + 1;
-    size_t n = strlen(s);
+  /* records "F" or "T", an address, a NUL; then one NUL ends it */
+  for (i = 0;; i = start) {
+    const unsigned char *z;
+    const char *s;
+    size_t n;
     char a[ADDR_MAX + 1];
-    start = i + n + 2;
+    if (i >= b.len || !(z = memchr(b.p + i, 0, b.len - i))) {
+      cleanup();
+      die(EXIT_PERM, "envelope truncated: the sending program stopped early");
+    }
+    if (z == b.p + i) {
+      if (i != b.len - 1) { cleanup(); die(EXIT_PERM, "bad envelope: data after its end"); }
+      break;
+    }
+    s = (const char *)b.p + i + 1;
+    n = (size_t)(z - (const unsigned char *)s);
+    start = (size_t)(z - b.p) + 1;
     if (b.p[i] == 'F' && !seenf) {
       seenf = 1;
       if (n == 0) continue;

@@ -80,6 +80,14 @@ c=$(ls "$T/a/archive/$UA" | wc -l)
 as $SA a im2k-inject -f someone@else.example $RB@b.example <"$msg" 2>"$T/err"
 check "forged sender: exit 100" [ $? = 100 ]
 check "nothing left in the archive after a refusal" [ "$(ls "$T/a/archive/$UA" | wc -l)" = "$c" ]
+printf 'F\0T%s@b.example\0' $RB >"$T/env.trunc"; chmod 644 "$T/env.trunc"
+as $SA a im2k-archive <"$msg" 1<"$T/env.trunc" 2>"$T/err"
+check "archive: envelope without its end: exit 100" [ $? = 100 ]
+check "archive: and says why" grep -q 'envelope truncated' "$T/err"
+printf 'F\0T%s@b.example\0\0T%s@b.example\0' $RB $RB >"$T/env.trail"; chmod 644 "$T/env.trail"
+as $SA a im2k-archive <"$msg" 1<"$T/env.trail" 2>"$T/err"
+check "archive: data after the envelope's end: exit 100" [ $? = 100 ]
+check "archive: nothing stored for refused envelopes" [ "$(ls "$T/a/archive/$UA" | wc -l)" = "$c" ]
 as $SA a im2k-inject nobody@b.example <"$msg"
 waitfor 10 st_has "nobody@b.example failed"
 check "unknown recipient: status failed, no bounce" st_has "nobody@b.example failed"
