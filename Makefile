@@ -30,9 +30,10 @@ BINS = $(addprefix $(B)/bin/,$(notdir $(PROGS)))
 
 UNITS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/t_*.c))
 UNITBINS = $(UNITS:%=$(B)/tests/%)
+TOOLS = $(B)/tests/im2k-probe
 
 .PHONY: all test unit scenario demo demo-stop clean deps check-deps fuzz
-all: $(BINS) $(UNITBINS)
+all: $(BINS) $(UNITBINS) $(TOOLS)
 
 $(B)/lib/auto_home.c: conf-home
 	@mkdir -p $(@D)
@@ -61,6 +62,10 @@ $(foreach p,$(PROGS),$(eval $(call prog,$(p))))
 $(B)/tests/%: tests/unit/%.c tests/unit/unit.h $(B)/libim2k.a
 	@mkdir -p $(@D)
 	$(CC) $(ALLCFLAGS) -Itests/unit -o $@ $< $(B)/libim2k.a $(LDLIBS)
+
+$(B)/tests/im2k-probe: tests/tools/im2k-probe.c $(B)/libim2k.a
+	@mkdir -p $(@D)
+	$(CC) $(ALLCFLAGS) -o $@ $< $(B)/libim2k.a $(LDLIBS)
 
 # Debian packages the build and the tests need; installed when root.
 DEPS = libsodium-dev libcdb-dev tinycdb daemontools ucspi-tcp

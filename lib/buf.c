@@ -24,7 +24,7 @@ static int grow(struct buf *b, size_t need)
     if (cap > ((size_t)-1) / 2) { cap = need; break; }
     cap *= 2;
   }
-  if (cap > b->max + 1) cap = b->max + 1;
+  if (b->max < (size_t)-1 && cap > b->max + 1) cap = b->max + 1;
   p = realloc(b->p, cap);
   if (!p) { errno = ENOMEM; return -1; }
   b->p = p;
@@ -35,6 +35,7 @@ static int grow(struct buf *b, size_t need)
 int buf_append(struct buf *b, const void *p, size_t n)
 {
   if (n > b->max || b->len > b->max - n) { errno = EMSGSIZE; return -1; }
+  if (b->len + n == (size_t)-1) { errno = ENOMEM; return -1; }
   if (grow(b, b->len + n + 1) == -1) return -1;
   if (n) memcpy(b->p + b->len, p, n);
   b->len += n;

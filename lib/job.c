@@ -53,7 +53,8 @@ int job_encode(const struct job *j, struct buf *out)
   if (netstr_puts(out, magic) || netstr_putu(out, j->uid) ||
       puthex(out, j->handle, JOB_HANDLE) || puthex(out, j->status, JOB_STATUS) ||
       netstr_putu(out, j->size) || puthex(out, j->hash, JOB_HASH) ||
-      netstr_putu(out, (unsigned long long)j->time) || netstr_puts(out, j->sender))
+      netstr_putu(out, (unsigned long long)j->time) || netstr_puts(out, j->sender) ||
+      netstr_putu(out, j->nrcpt))
     return -1;
   for (i = 0; i < j->nrcpt; i++)
     if (netstr_puts(out, j->rcpt[i])) return -1;
@@ -108,7 +109,8 @@ int job_parse(struct job *j, const unsigned char *p, size_t n)
   if (getu(&r, INT64_MAX, &v)) goto bad;
   j->time = (int64_t)v;
   if (getaddr(&r, j->sender)) goto bad;
-  while (rd_left(&r)) {
+  if (getu(&r, JOB_RCPT_MAX, &v) || v == 0) goto bad;
+  while (v--) {
     if (getaddr(&r, a)) goto bad;
     if (job_add_rcpt(j, a) == -1) {
       int e = errno;
@@ -117,7 +119,7 @@ int job_parse(struct job *j, const unsigned char *p, size_t n)
       return -1;
     }
   }
-  if (r.err || j->nrcpt == 0) goto bad;
+  if (r.err || rd_left(&r) || j->nrcpt == 0) goto bad;
   return 0;
 bad:
   job_free(j);

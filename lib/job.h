@@ -1,7 +1,9 @@
 /* job.h: the job record im2k-archive writes for im2k-notifyd (in
  * queue/job/) and beside each archived message (archive/UID/HANDLE.job),
  * as a sequence of netstrings:
- *   "im2k-job-1" uid handle status-name size hash time sender rcpt...
+ *   "im2k-job-1" uid handle status-name size hash time sender count rcpt...
+ * with exactly count recipients and nothing after them, so that a file cut
+ * short anywhere does not parse.
  * handle, status-name and hash are lower-case hex. */
 #ifndef IM2K_JOB_H
 #define IM2K_JOB_H

@@ -91,7 +91,7 @@ int maildir_commit(int mdfd, const char *name, int fd)
 {
   char t[256], n[256];
   int already = 0;
-  if (!okname(name)) { maildir_abort(mdfd, name, fd); return -1; }
+  if (!okname(name)) { close(fd); errno = EINVAL; return -1; }
   snprintf(t, sizeof t, "tmp/%s", name);
   snprintf(n, sizeof n, "new/%s", name);
   if (file_sync_close(fd) == -1) { maildir_abort(mdfd, name, -1); return -1; }

@@ -18,6 +18,17 @@ int packet_seal_request(unsigned char out[PACKET_MAX], int kind,
                         const unsigned char k[PACKET_KEY], const unsigned char *body,
                         size_t bodylen, size_t padto, unsigned char reqid[PACKET_REQID])
 {
+  unsigned char rnd[16];
+  randombytes_buf(rnd, sizeof rnd);
+  return packet_seal_request_nonce(out, kind, clientpk, k, body, bodylen, padto, reqid, rnd);
+}
+
+int packet_seal_request_nonce(unsigned char out[PACKET_MAX], int kind,
+                              const unsigned char clientpk[PACKET_KEY],
+                              const unsigned char k[PACKET_KEY], const unsigned char *body,
+                              size_t bodylen, size_t padto, unsigned char reqid[PACKET_REQID],
+                              const unsigned char rnd[16])
+{
   unsigned char plain[PACKET_MAX];
   unsigned char *nonce = out + 6 + PACKET_KEY;
   size_t plen = 1 + bodylen;
@@ -31,7 +42,7 @@ int packet_seal_request(unsigned char out[PACKET_MAX], int kind,
   out[5] = (unsigned char)kind;
   memcpy(out + 6, clientpk, PACKET_KEY);
   memcpy(nonce, label_req, 8);
-  randombytes_buf(nonce + 8, 16);
+  memcpy(nonce + 8, rnd, 16);
   memcpy(reqid, nonce + 8, PACKET_REQID);
   if (crypto_box_easy_afternm(out + PACKET_QHDR, plain, plen, nonce, k) != 0) {
     errno = EINVAL;
@@ -48,6 +59,9 @@ int packet_peek_request(const unsigned char *p, size_t n, int *kind,
   if (memcmp(p, magic, 4) || p[4] != PACKET_VERSION) return -1;
   if (p[5] & KIND_RESPONSE || p[5] == 0) return -1;
   if (memcmp(p + 6 + PACKET_KEY, label_req, 8)) return -1;
+  /* X25519 ignores the top bit of a public key: refuse it set, so that a
+   * request has exactly one spelling of its client key */
+  if (p[6 + PACKET_KEY - 1] & 0x80) return -1;
   *kind = p[5];
   *clientpk = p + 6;
   return 0;
@@ -76,6 +90,17 @@ int packet_seal_response(unsigned char out[PACKET_MAX], size_t max, int kind,
                          const unsigned char reqid[PACKET_REQID],
                          const unsigned char *body, size_t bodylen)
 {
+  unsigned char rnd[16];
+  randombytes_buf(rnd, sizeof rnd);
+  return packet_seal_response_nonce(out, max, kind, k, reqid, body, bodylen, rnd);
+}
+
+int packet_seal_response_nonce(unsigned char out[PACKET_MAX], size_t max, int kind,
+                               const unsigned char k[PACKET_KEY],
+                               const unsigned char reqid[PACKET_REQID],
+                               const unsigned char *body, size_t bodylen,
+                               const unsigned char rnd[16])
+{
   unsigned char plain[PACKET_MAX];
   unsigned char *nonce = out + 6;
   size_t plen;
@@ -93,7 +118,7 @@ int packet_seal_response(unsigned char out[PACKET_MAX], size_t max, int kind,
   out[4] = PACKET_VERSION;
   out[5] = (unsigned char)(kind | KIND_RESPONSE);
   memcpy(nonce, label_rsp, 8);
-  randombytes_buf(nonce + 8, 16);
+  memcpy(nonce + 8, rnd, 16);
   if (crypto_box_easy_afternm(out + PACKET_RHDR, plain, plen, nonce, k) != 0) {
     errno = EINVAL;
     return -1;

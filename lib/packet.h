@@ -74,6 +74,19 @@ int packet_open_response(const unsigned char *p, size_t n, int kind,
                          const unsigned char **body, size_t *bodylen,
                          unsigned char reqid[PACKET_REQID]);
 
+/* the same with the 16 random bytes of the nonce given: for the test
+ * vectors in im2k-protocol(5) and reproducible tests only */
+int packet_seal_request_nonce(unsigned char out[PACKET_MAX], int kind,
+                              const unsigned char clientpk[PACKET_KEY],
+                              const unsigned char k[PACKET_KEY], const unsigned char *body,
+                              size_t bodylen, size_t padto, unsigned char reqid[PACKET_REQID],
+                              const unsigned char rnd[16]);
+int packet_seal_response_nonce(unsigned char out[PACKET_MAX], size_t max, int kind,
+                               const unsigned char k[PACKET_KEY],
+                               const unsigned char reqid[PACKET_REQID],
+                               const unsigned char *body, size_t bodylen,
+                               const unsigned char rnd[16]);
+
 /* A bounded cache of crypto_box_beforenm keys, for servers: lookups of
  * known keys are cheap, new keys cost one beforenm and are limited to
  * rate per second (bursts up to rate), so a flood of fresh keys cannot

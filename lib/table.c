@@ -57,10 +57,12 @@ int table_make_start(struct table_make *tm, int dirfd, const char *name)
   tm->dirfd = dirfd;
   tm->fd = file_create(dirfd, tm->tmp, 0644);
   if (tm->fd == -1) return -1;
+  tm->started = 0;
   if (cdb_make_start(&tm->m, tm->fd) != 0) {
     table_make_abort(tm);
     return -1;
   }
+  tm->started = 1;
   return 0;
 }
 
@@ -78,6 +80,7 @@ int table_make_add(struct table_make *tm, const void *key, size_t klen,
 int table_make_finish(struct table_make *tm)
 {
   int e;
+  tm->started = 0;
   if (cdb_make_finish(&tm->m) != 0) goto fail;
   if (file_sync_close(tm->fd) == -1) { tm->fd = -1; goto fail; }
   tm->fd = -1;
@@ -93,6 +96,10 @@ fail:
 void table_make_abort(struct table_make *tm)
 {
   int e = errno;
+  /* only cdb_make_finish frees tinycdb's record lists; the file it
+   * writes is thrown away below */
+  if (tm->started && cdb_make_finish(&tm->m) != 0) {}
+  tm->started = 0;
   if (tm->fd != -1) close(tm->fd);
   tm->fd = -1;
   unlinkat(tm->dirfd, tm->tmp, 0);

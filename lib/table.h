@@ -28,6 +28,7 @@ struct table_make {
   int fd;
   char tmp[96];
   char name[256];
+  int started;  /* cdb_make_start done, cdb_make_finish not yet */
   struct cdb_make m;
 };
 

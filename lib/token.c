@@ -9,7 +9,12 @@ void token_make(unsigned char out[TOKEN_BYTES], const unsigned char key[TOKEN_KE
                 const unsigned char handle[16], const char *rcpt)
 {
   crypto_generichash_state st;
-  unsigned char n = (unsigned char)strlen(rcpt);
+  size_t len = strlen(rcpt);
+  unsigned char n = (unsigned char)len;
+  if (len > 255) { /* no address is this long: a token nobody can use */
+    randombytes_buf(out, TOKEN_BYTES);
+    return;
+  }
   /* generichash_init/update/final only fail on bad sizes, fixed here. */
   (void)crypto_generichash_init(&st, key, TOKEN_KEY, TOKEN_BYTES);
   (void)crypto_generichash_update(&st, handle, 16);
@@ -25,6 +30,7 @@ int token_check(const unsigned char token[TOKEN_BYTES],
 {
   unsigned char t[TOKEN_BYTES];
   int ok;
+  if (strlen(rcpt) > 255) return 0;
   token_make(t, key, handle, rcpt);
   ok = sodium_memcmp(t, token, TOKEN_BYTES) == 0;
   sodium_memzero(t, sizeof t);

@@ -1,0 +1,470 @@
+/* t_msg.c: unit tests of lib/msg: every request struct through
+ * msg_put_* and msg_get_*, exact wire bytes, zero padding accepted and
+ * anything else after the last field refused, fetch lengths 0, 1, 1024
+ * and 1025, every truncation refused, and every changed byte either
+ * refused or decoded to checked fields. */
+#include "msg.h"
+#include "unit.h"
+
+#include <string.h>
+
+static unsigned char H[MSG_HANDLE], T[MSG_TOKEN], X[MSG_HASH];
+
+static void fill(void)
+{
+  size_t i;
+  for (i = 0; i < MSG_HANDLE; i++) H[i] = (unsigned char)(0xa0 + i);
+  for (i = 0; i < MSG_TOKEN; i++) T[i] = (unsigned char)(0x10 + i);
+  for (i = 0; i < MSG_HASH; i++) X[i] = (unsigned char)(0xf0 - i);
+}
+
+/* an address of exactly n bytes (3..254), local part at most 64 */
+static void mkaddr(char *out, size_t n)
+{
+  size_t local = n - 2 > 64 ? 64 : n - 2, i, lab = 0, dl = n - local - 1;
+  memset(out, 'u', local);
+  out[local] = '@';
+  for (i = 0; i < dl; i++) {
+    char *c = out + local + 1 + i;
+    if (lab == 63 && i + 2 < dl) { *c = '.'; lab = 0; continue; }
+    *c = 'D';
+    lab++;
+  }
+  out[n] = 0;
+}
+
+/* the bytes of a checked address as msg_get_addr returns it */
+static void lowered(char *out, const char *in)
+{
+  strcpy(out, in);
+  addr_lower(out);
+}
+
+static void test_exact(void)
+{
+  struct msg_fetch_req f;
+  struct msg_list_req l;
+  unsigned char b[200];
+  struct wr w;
+  static const unsigned char want_list[] = {5, 'a', 'l', 'i', 'c', 'e', 0, 0, 0, 0, 0, 0, 1, 2};
+  static const unsigned char want_fetch_tail[] = {3, 'a', '@', 'b', 0, 0, 0, 0, 0, 0, 0, 9,
+                                                  0x04, 0x00};
+  memset(&l, 0, sizeof l);
+  strcpy(l.user, "alice");
+  l.cursor = 0x102;
+  wr_init(&w, b, sizeof b);
+  msg_put_list_req(&w, &l);
+  CHECK(!w.err && w.pos == sizeof want_list && !memcmp(b, want_list, w.pos),
+        "msg_put_list_req bytes");
+  memset(&f, 0, sizeof f);
+  memcpy(f.handle, H, MSG_HANDLE);
+  memcpy(f.token, T, MSG_TOKEN);
+  strcpy(f.rcpt, "a@b");
+  f.offset = 9;
+  f.want = 1024;
+  wr_init(&w, b, sizeof b);
+  msg_put_fetch_req(&w, &f);
+  CHECK(!w.err && w.pos == 48 + sizeof want_fetch_tail && !memcmp(b, H, 16) &&
+            !memcmp(b + 16, T, 32) && !memcmp(b + 48, want_fetch_tail, sizeof want_fetch_tail),
+        "msg_put_fetch_req bytes");
+}
+
+/* ---- notes ---- */
+
+struct note_row {
+  size_t slen, rlen;     /* generated addresses of these lengths (0: literal) */
+  const char *sender, *rcpt;
+  uint64_t size;
+  int ret;
+};
+
+static const struct note_row notes[] = {
+  {0, 0, "alice@example.com", "bob@example.org", 12345, 0},
+  {0, 0, "Alice@Example.COM", "BOB@EXAMPLE.ORG", 0, 0},
+  {0, 0, "a@b", "c@d", (uint64_t)1 << 40, 0},
+  {0, 0, "a@b", "c@d", ((uint64_t)1 << 40) + 1, -1},
+  {0, 0, "a@b", "c@d", UINT64_MAX, -1},
+  {254, 254, NULL, NULL, 1, 0},
+  {255, 3, NULL, NULL, 1, -1},
+  {3, 255, NULL, NULL, 1, -1},
+  {0, 0, "", "c@d", 1, -1},
+  {0, 0, "a@b", "", 1, -1},
+  {0, 0, "ab", "c@d", 1, -1},
+  {0, 0, "a@b", "c@@d", 1, -1},
+  {0, 0, "a@b.", "c@d", 1, -1},
+  {0, 0, "a b@c", "c@d", 1, -1},
+};
+
+static void test_notes(void)
+{
+  size_t i, cut;
+  for (i = 0; i < sizeof notes / sizeof notes[0]; i++) {
+    const struct note_row *t = &notes[i];
+    struct msg_note n, m;
+    unsigned char b[MSG_NOTE_WIRE_MAX + 10];
+    char s[300], r[300], want[300];
+    struct wr w;
+    struct rd rd;
+    int ret;
+    memset(&n, 0, sizeof n);
+    if (t->slen) mkaddr(s, t->slen); else strcpy(s, t->sender);
+    if (t->rlen) mkaddr(r, t->rlen); else strcpy(r, t->rcpt);
+    /* addresses over 254 go on the wire by hand: the struct cannot hold them */
+    wr_init(&w, b, sizeof b);
+    wr_str8(&w, s);
+    wr_str8(&w, r);
+    wr_bytes(&w, H, MSG_HANDLE);
+    wr_u64(&w, t->size);
+    wr_bytes(&w, X, MSG_HASH);
+    wr_bytes(&w, T, MSG_TOKEN);
+    CHECK(!w.err, "note row %zu: writing", i);
+    if (strlen(s) <= ADDR_MAX && strlen(r) <= ADDR_MAX) {
+      unsigned char b2[sizeof b];
+      struct wr w2;
+      strcpy(n.sender, s);
+      strcpy(n.rcpt, r);
+      memcpy(n.handle, H, MSG_HANDLE);
+      n.size = t->size;
+      memcpy(n.hash, X, MSG_HASH);
+      memcpy(n.token, T, MSG_TOKEN);
+      wr_init(&w2, b2, sizeof b2);
+      msg_put_note(&w2, &n);
+      CHECK(!w2.err && w2.pos == w.pos && !memcmp(b, b2, w.pos),
+            "note row %zu: msg_put_note bytes", i);
+      CHECK(w.pos <= MSG_NOTE_WIRE_MAX, "note row %zu: over MSG_NOTE_WIRE_MAX", i);
+    }
+    memset(&m, 0x55, sizeof m);
+    rd_init(&rd, b, w.pos);
+    ret = msg_get_note(&rd, &m);
+    CHECK(ret == t->ret, "msg_get_note row %zu (%.20s, %.20s, %llu): %d", i, s, r,
+          (unsigned long long)t->size, ret);
+    if (ret == 0) {
+      lowered(want, s);
+      CHECK(!strcmp(m.sender, want), "note row %zu: sender %s", i, m.sender);
+      lowered(want, r);
+      CHECK(!strcmp(m.rcpt, want), "note row %zu: rcpt %s", i, m.rcpt);
+      CHECK(!memcmp(m.handle, H, 16) && !memcmp(m.hash, X, 32) && !memcmp(m.token, T, 32) &&
+                m.size == t->size && rd_left(&rd) == 0,
+            "note row %zu: fields", i);
+      for (cut = 0; cut < w.pos; cut++) {
+        rd_init(&rd, b, cut);
+        CHECK(msg_get_note(&rd, &m) == -1, "note row %zu: first %zu bytes decode", i, cut);
+      }
+    }
+  }
+}
+
+/* ---- requests ---- */
+
+enum { LIST, DONE, FETCH, CONFIRM };
+
+struct req {
+  int type;
+  struct msg_list_req l;
+  struct msg_done_req d;
+  struct msg_fetch_req f;
+  struct msg_confirm_req c;
+};
+
+static size_t put(unsigned char *b, size_t cap, const struct req *q, int *err)
+{
+  struct wr w;
+  wr_init(&w, b, cap);
+  switch (q->type) {
+  case LIST: msg_put_list_req(&w, &q->l); break;
+  case DONE: msg_put_done_req(&w, &q->d); break;
+  case FETCH: msg_put_fetch_req(&w, &q->f); break;
+  default: msg_put_confirm_req(&w, &q->c); break;
+  }
+  *err = w.err;
+  return w.pos;
+}
+
+static int get(const unsigned char *b, size_t n, int type, struct req *out)
+{
+  struct rd r;
+  memset(out, 0x55, sizeof *out);
+  out->type = type;
+  rd_init(&r, b, n);
+  switch (type) {
+  case LIST: return msg_get_list_req(&r, &out->l);
+  case DONE: return msg_get_done_req(&r, &out->d);
+  case FETCH: return msg_get_fetch_req(&r, &out->f);
+  default: return msg_get_confirm_req(&r, &out->c);
+  }
+}
+
+/* the decoded request equals the sent one, with domains lower-cased */
+static int same(const struct req *a, const struct req *b)
+{
+  char x[300], y[300];
+  switch (a->type) {
+  case LIST:
+    return !strcmp(a->l.user, b->l.user) && a->l.cursor == b->l.cursor;
+  case DONE:
+    lowered(x, a->d.sender);
+    lowered(y, a->d.rcpt);
+    return !strcmp(a->d.user, b->d.user) && !strcmp(x, b->d.sender) &&
+           !strcmp(y, b->d.rcpt) && !memcmp(a->d.handle, b->d.handle, 16);
+  case FETCH:
+    lowered(x, a->f.rcpt);
+    return !memcmp(a->f.handle, b->f.handle, 16) && !memcmp(a->f.token, b->f.token, 32) &&
+           !strcmp(x, b->f.rcpt) && a->f.offset == b->f.offset && a->f.want == b->f.want;
+  default:
+    lowered(x, a->c.rcpt);
+    return !memcmp(a->c.handle, b->c.handle, 16) && !memcmp(a->c.token, b->c.token, 32) &&
+           !strcmp(x, b->c.rcpt);
+  }
+}
+
+/* what any decoded request must satisfy */
+static int checked(const struct req *q)
+{
+  switch (q->type) {
+  case LIST: return local_check(q->l.user, strlen(q->l.user));
+  case DONE:
+    return local_check(q->d.user, strlen(q->d.user)) &&
+           addr_check(q->d.sender, strlen(q->d.sender)) &&
+           addr_check(q->d.rcpt, strlen(q->d.rcpt));
+  case FETCH:
+    return addr_check(q->f.rcpt, strlen(q->f.rcpt)) && q->f.want >= 1 &&
+           q->f.want <= MSG_BLOCK_MAX;
+  default: return addr_check(q->c.rcpt, strlen(q->c.rcpt));
+  }
+}
+
+struct req_row {
+  int type;
+  const char *user;    /* list, done */
+  const char *a1;      /* done: sender; fetch, confirm: rcpt */
+  const char *a2;      /* done: rcpt */
+  uint64_t num;        /* list: cursor; fetch: offset */
+  uint16_t want;       /* fetch */
+  int ret;
+};
+
+#define U64 "llllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllll"
+static const struct req_row reqs[] = {
+  {LIST, "alice", NULL, NULL, 0, 0, 0},
+  {LIST, "Alice.Smith", NULL, NULL, UINT64_MAX, 0, 0},
+  {LIST, U64, NULL, NULL, 1, 0, 0},
+  {LIST, U64 "l", NULL, NULL, 1, 0, -1},
+  {LIST, "", NULL, NULL, 1, 0, -1},
+  {LIST, "a@b", NULL, NULL, 1, 0, -1},
+  {LIST, "a b", NULL, NULL, 1, 0, -1},
+  {LIST, ".a", NULL, NULL, 1, 0, -1},
+  {DONE, "bob", "alice@example.com", "bob@example.org", 0, 0, 0},
+  {DONE, "bob", "Alice@EXAMPLE.com", "Bob@Example.Org", 0, 0, 0},
+  {DONE, U64, "a@b", "c@d", 0, 0, 0},
+  {DONE, "", "a@b", "c@d", 0, 0, -1},
+  {DONE, "bob", "ab", "c@d", 0, 0, -1},
+  {DONE, "bob", "a@b", "cd", 0, 0, -1},
+  {DONE, "bob", "a@b", "", 0, 0, -1},
+  {FETCH, NULL, "bob@example.org", NULL, 0, 1, 0},
+  {FETCH, NULL, "bob@example.org", NULL, 12345, 512, 0},
+  {FETCH, NULL, "Bob@EXAMPLE.ORG", NULL, UINT64_MAX, 1024, 0},
+  {FETCH, NULL, "bob@example.org", NULL, 0, 1023, 0},
+  {FETCH, NULL, "bob@example.org", NULL, 0, 0, -1},
+  {FETCH, NULL, "bob@example.org", NULL, 0, 1025, -1},
+  {FETCH, NULL, "bob@example.org", NULL, 0, 65535, -1},
+  {FETCH, NULL, "bob", NULL, 0, 1, -1},
+  {FETCH, NULL, "", NULL, 0, 1, -1},
+  {CONFIRM, NULL, "bob@example.org", NULL, 0, 0, 0},
+  {CONFIRM, NULL, "BOB@x.Y", NULL, 0, 0, 0},
+  {CONFIRM, NULL, "bob@", NULL, 0, 0, -1},
+  {CONFIRM, NULL, "@x", NULL, 0, 0, -1},
+};
+
+static void mkreq(struct req *q, const struct req_row *t)
+{
+  memset(q, 0, sizeof *q);
+  q->type = t->type;
+  switch (t->type) {
+  case LIST:
+    strcpy(q->l.user, t->user);
+    q->l.cursor = t->num;
+    break;
+  case DONE:
+    strcpy(q->d.user, t->user);
+    strcpy(q->d.sender, t->a1);
+    strcpy(q->d.rcpt, t->a2);
+    memcpy(q->d.handle, H, 16);
+    break;
+  case FETCH:
+    memcpy(q->f.handle, H, 16);
+    memcpy(q->f.token, T, 32);
+    strcpy(q->f.rcpt, t->a1);
+    q->f.offset = t->num;
+    q->f.want = t->want;
+    break;
+  default:
+    memcpy(q->c.handle, H, 16);
+    memcpy(q->c.token, T, 32);
+    strcpy(q->c.rcpt, t->a1);
+  }
+}
+
+/* the user field is 65 bytes: a 65-byte user goes on the wire by hand */
+static size_t put_row(unsigned char *b, size_t cap, const struct req_row *t, struct req *q,
+                      int *err)
+{
+  struct wr w;
+  if (!t->user || strlen(t->user) <= LOCAL_MAX) {
+    mkreq(q, t);
+    return put(b, cap, q, err);
+  }
+  memset(q, 0, sizeof *q);
+  q->type = t->type;
+  wr_init(&w, b, cap);
+  wr_str8(&w, t->user);
+  if (t->type == LIST) wr_u64(&w, t->num);
+  else { wr_str8(&w, t->a1); wr_str8(&w, t->a2); wr_bytes(&w, H, 16); }
+  *err = w.err;
+  return w.pos;
+}
+
+static void test_requests(void)
+{
+  size_t i, cut, pad;
+  static const unsigned char tails[][4] = {{1}, {0, 1}, {0, 0, 0, 1}, {0x80}, {0xff}};
+  static const size_t tail_len[] = {1, 2, 4, 1, 1};
+  for (i = 0; i < sizeof reqs / sizeof reqs[0]; i++) {
+    const struct req_row *t = &reqs[i];
+    unsigned char b[1200];
+    struct req q, out;
+    int err, ret;
+    size_t n = put_row(b, sizeof b, t, &q, &err);
+    CHECK(!err && n > 0, "request row %zu: writing", i);
+    ret = get(b, n, t->type, &out);
+    CHECK(ret == t->ret, "request row %zu (type %d): decode %d", i, t->type, ret);
+    if (ret != 0 || t->ret != 0) continue;
+    CHECK(same(&q, &out) && checked(&out), "request row %zu: round trip", i);
+
+    /* zero padding is accepted, up to the end of a full datagram body */
+    for (pad = 1; pad <= 100; pad += 33) {
+      memset(b + n, 0, pad);
+      CHECK(get(b, n + pad, t->type, &out) == 0 && same(&q, &out),
+            "request row %zu: %zu zero bytes of padding", i, pad);
+    }
+    memset(b + n, 0, sizeof b - n);
+    CHECK(get(b, sizeof b, t->type, &out) == 0 && same(&q, &out),
+          "request row %zu: padded to 1200", i);
+    /* anything else after the last field is refused */
+    for (pad = 0; pad < sizeof tails / sizeof tails[0]; pad++) {
+      memcpy(b + n, tails[pad], tail_len[pad]);
+      CHECK(get(b, n + tail_len[pad], t->type, &out) == -1,
+            "request row %zu: trailing bytes %zu accepted", i, pad);
+    }
+    memset(b + n, 0, sizeof b - n);
+    b[sizeof b - 1] = 1;
+    CHECK(get(b, sizeof b, t->type, &out) == -1,
+          "request row %zu: a nonzero last byte after 1000 zeros accepted", i);
+    /* every truncation is refused */
+    for (cut = 0; cut < n; cut++)
+      CHECK(get(b, cut, t->type, &out) == -1, "request row %zu: first %zu of %zu decode", i,
+            cut, n);
+  }
+}
+
+/* changed bytes: refused, or decoded to fields that pass their checks */
+static void test_changes(void)
+{
+  static const unsigned char xors[] = {0x01, 0x20, 0x40, 0x80, 0xff};
+  static const unsigned char sets[] = {0, 1, '@', '.', 0xff, 4, 0x40};
+  size_t i, pos, m;
+  for (i = 0; i < sizeof reqs / sizeof reqs[0]; i++) {
+    const struct req_row *t = &reqs[i];
+    unsigned char b[1200];
+    struct req q, out;
+    int err, ret;
+    size_t n;
+    if (t->ret != 0) continue;
+    n = put_row(b, sizeof b, t, &q, &err);
+    memset(b + n, 0, 8);
+    n += 8;
+    for (pos = 0; pos < n; pos++) {
+      unsigned char orig = b[pos];
+      for (m = 0; m < sizeof xors + sizeof sets; m++) {
+        b[pos] = m < sizeof xors ? orig ^ xors[m] : sets[m - sizeof xors];
+        if (b[pos] == orig) continue;
+        ret = get(b, n, t->type, &out);
+        CHECK(ret == -1 || checked(&out), "request row %zu byte %zu = %02x: unchecked field",
+              i, pos, b[pos]);
+      }
+      b[pos] = orig;
+    }
+  }
+}
+
+static void test_addr_end(void)
+{
+  static const struct { const char *in; size_t len; int ret; const char *want; } rows[] = {
+    {"\3a@b", 4, 0, "a@b"},
+    {"\3A@B", 4, 0, "A@b"},
+    {"\3a@b\0\0", 6, 0, "a@b"},
+    {"\0", 1, -1, ""},
+    {"", 0, -1, ""},
+    {"\3a@", 3, -1, ""},
+    {"\3a\0b", 4, -1, ""},
+    {"\4a@b\0", 5, -1, ""},
+    {"\3a b", 4, -1, ""},
+  };
+  size_t i;
+  unsigned char big[300];
+  char out[ADDR_MAX + 1];
+  struct rd r;
+  for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+    int ret;
+    memset(out, 'x', sizeof out);
+    rd_init(&r, rows[i].in, rows[i].len);
+    ret = msg_get_addr(&r, out);
+    CHECK(ret == rows[i].ret && !strcmp(out, rows[i].want) && r.err == (ret == -1),
+          "msg_get_addr row %zu: %d \"%.20s\"", i, ret, out);
+  }
+  /* 255 bytes: more than an address may hold */
+  big[0] = 255;
+  mkaddr((char *)big + 1, 254);
+  big[255] = 'x';
+  rd_init(&r, big, 256);
+  CHECK(msg_get_addr(&r, out) == -1 && out[0] == 0, "msg_get_addr of 255 bytes");
+  big[0] = 254;
+  rd_init(&r, big, 255);
+  CHECK(msg_get_addr(&r, out) == 0 && strlen(out) == 254, "msg_get_addr of 254 bytes");
+
+  rd_init(&r, "", 0);
+  CHECK(msg_end(&r) == 0, "msg_end of nothing");
+  rd_init(&r, "\0\0\0", 3);
+  CHECK(msg_end(&r) == 0 && rd_left(&r) == 0, "msg_end of zeros");
+  rd_init(&r, "\0\0\1", 3);
+  CHECK(msg_end(&r) == -1 && r.err == 1, "msg_end of a nonzero byte");
+  rd_init(&r, "\0", 1);
+  r.err = 1;
+  CHECK(msg_end(&r) == -1, "msg_end after an error");
+}
+
+static void test_writer_bounds(void)
+{
+  struct msg_confirm_req c;
+  unsigned char b[64];
+  struct wr w;
+  memset(&c, 0, sizeof c);
+  strcpy(c.rcpt, "a@b");
+  wr_init(&w, b, 16 + 32 + 4);
+  msg_put_confirm_req(&w, &c);
+  CHECK(!w.err && w.pos == 52, "msg_put_confirm_req into an exact buffer");
+  wr_init(&w, b, 16 + 32 + 3);
+  msg_put_confirm_req(&w, &c);
+  CHECK(w.err, "msg_put_confirm_req one byte short");
+}
+
+int main(void)
+{
+  fill();
+  test_exact();
+  test_notes();
+  test_requests();
+  test_changes();
+  test_addr_end();
+  test_writer_bounds();
+  return unit_done("t_msg");
+}
