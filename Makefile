@@ -68,7 +68,7 @@ $(B)/tests/im2k-probe: tests/tools/im2k-probe.c $(B)/libim2k.a
 	$(CC) $(ALLCFLAGS) -o $@ $< $(B)/libim2k.a $(LDLIBS)
 
 # Debian packages the build and the tests need; installed when root.
-DEPS = libsodium-dev libcdb-dev tinycdb daemontools ucspi-tcp
+DEPS = libsodium-dev libcdb-dev tinycdb daemontools ucspi-tcp strace
 deps:
 	@sh tests/deps.sh $(DEPS)
 

@@ -22,8 +22,11 @@ accounts() {
 
 # mailuser NAME HOMEDIR: an ordinary user account for a sender or receiver
 mailuser() {
-  getent passwd "$1" >/dev/null ||
+  if getent passwd "$1" >/dev/null; then
+    usermod -d "$2" "$1" || die "usermod $1" # left by an interrupted run
+  else
     useradd --no-create-home --home-dir "$2" --shell /bin/sh -U "$1" || die "useradd $1"
+  fi
   mkdir -p "$2" && chown "$1:" "$2" && chmod 700 "$2"
 }
 
@@ -114,3 +117,28 @@ waitfor() {
   done
   return 1
 }
+
+# pair SENDER RECEIVER: a.example (127.0.0.2) and b.example (127.0.0.3)
+# under $T, peered, SENDER with an archive at a, RECEIVER registered at b,
+# daemons running; the two test accounts are removed by unpair
+pair() {
+  accounts
+  mailuser "$1" "$T/home/$1"
+  mailuser "$2" "$T/home/$2"
+  isp a a.example 127.0.0.2
+  isp b b.example 127.0.0.3
+  peer a b
+  receiver b "$2"
+  sender a "$1"
+  [ -n "$RENOTIFY" ] && echo "$RENOTIFY" >"$T/a/control/renotify"
+  services a b
+}
+unpair() {
+  stop
+  for u in "$@"; do userdel "$u" 2>/dev/null; groupdel "$u" 2>/dev/null; done
+  rm -rf "$T"
+}
+# pid SERVICE: the pid of a service's daemon
+pid() { svstat "$T/svc/$1" | sed -n 's/.*(pid \([0-9]*\)).*/\1/p'; }
+# pubkey ISP: the ISP's public key
+pubkey() { tr -d '\n' <"$T/$1/keys/public" 2>/dev/null || cut -d: -f5 "$T/$1.server"; }

@@ -5,19 +5,9 @@
 T=$(mktemp -d /tmp/im2k-e2e.XXXXXX) && chmod 755 "$T"
 . tests/lib.sh
 SA=im2ktalice RB=im2ktbob
-cleanup() { stop; userdel "$SA" 2>/dev/null; userdel "$RB" 2>/dev/null
-  groupdel "$SA" 2>/dev/null; groupdel "$RB" 2>/dev/null; rm -rf "$T"; }
-trap cleanup EXIT
-accounts
-mailuser $SA "$T/home/$SA"
-mailuser $RB "$T/home/$RB"
-isp a a.example 127.0.0.2
-isp b b.example 127.0.0.3
-peer a b
-receiver b $RB
-sender a $SA
-echo 2 >"$T/a/control/renotify" # renotify after 2 s, for the restart case
-services a b
+trap 'unpair $SA $RB' EXIT
+RENOTIFY=2 # renotify after 2 s, for the inbox restart case
+pair $SA $RB
 UA=$(id -u $SA)
 MD="$T/home/$RB/Maildir"
 st_has() { as $SA a im2k-status -m | grep -q -- "$1"; }

@@ -10,6 +10,10 @@
  *       LIST/DONE; with the tokens LIST returns, FETCH and CONFIRM of the
  *       sender's fetchd named by $FETCH_IP $FETCH_PORT $FETCH_PK); prints
  *       the counts and fails if any response was longer than its request.
+ *   im2k-probe badtoken IP PORT PKHEX KEYDIR USER
+ *       lists USER's notifications, then asks the fetchd named by $FETCH_*
+ *       for each message with a wrong token, for another recipient, and
+ *       for another handle; every answer must be "no such message".
  *   im2k-probe nonces IP PORT PKHEX COUNT
  *       sends COUNT requests that draw answers, prints the response nonces
  *       (hex, one per line) for a uniqueness check.
@@ -99,6 +103,7 @@ static int flood(const char *ip, unsigned port, unsigned long count, unsigned lo
       memcpy(pkt, base, baselen);
       n = (size_t)(r[0] | r[1] << 8) % (PACKET_MAX + 1);
       if (n > baselen) memset(pkt + baselen, r[3], n - baselen);
+      if (n == baselen) n--; /* unchanged would be a valid request */
       if (n == 0) n = 1;
       break;
     }
@@ -125,10 +130,13 @@ static int one(int fd, struct sockaddr_in *sa, const unsigned char *pkt, size_t 
   ssize_t r = -1;
   int tries;
   t->sent++;
-  for (tries = 0; tries < 3; tries++) {
+  /* loopback answers within a millisecond; a request that draws none
+   * within 20 ms counts as unanswered, which is all the
+   * amplification check needs */
+  for (tries = 0; tries < 1; tries++) {
     struct pollfd pf = {fd, POLLIN, 0};
     if (sendto(fd, pkt, n, 0, (struct sockaddr *)sa, sizeof *sa) == -1) return -1;
-    if (poll(&pf, 1, 300) > 0) { r = recv(fd, b, sizeof b, 0); break; }
+    if (poll(&pf, 1, 20) > 0) { r = recv(fd, b, sizeof b, 0); break; }
   }
   if (r <= 0) return 0;
   t->answered++;
@@ -140,17 +148,58 @@ static int one(int fd, struct sockaddr_in *sa, const unsigned char *pkt, size_t 
   return 1;
 }
 
+/* batches: up to 64 requests in flight, answers matched by request id,
+ * so that requests the daemon rightly ignores cost no waiting */
+#define BATCH 64
+static struct { unsigned char reqid[8]; size_t len; int done; } bq[BATCH];
+static size_t bn;
+
+static void collect(int fd, const unsigned char *k, struct tally *t)
+{
+  unsigned char b[2048], plain[PACKET_MAX], reqid[8];
+  const unsigned char *body;
+  size_t bl, i;
+  for (;;) {
+    struct pollfd pf = {fd, POLLIN, 0};
+    ssize_t r;
+    if (poll(&pf, 1, 30) <= 0) break;
+    r = recv(fd, b, sizeof b, MSG_DONTWAIT);
+    if (r <= 0 || r < 6) continue;
+    if (packet_open_response(b, (size_t)r, b[5] & 0x7f, k, plain, &body, &bl, reqid) == -1) {
+      fprintf(stderr, "an answer that does not open\n");
+      t->larger++;
+      continue;
+    }
+    for (i = 0; i < bn; i++)
+      if (!bq[i].done && !memcmp(bq[i].reqid, reqid, 8)) break;
+    if (i == bn) continue;
+    bq[i].done = 1;
+    t->answered++;
+    if ((size_t)r > bq[i].len) {
+      t->larger++;
+      fprintf(stderr, "amplification: %zu-byte request, %zd-byte answer (kind %d)\n", bq[i].len, r, b[5] & 0x7f);
+    }
+  }
+  bn = 0;
+}
+
 /* sizes: a request body, sent at every padded size from the least to 1200 */
 static void sizes(int fd, struct sockaddr_in *sa, int kind, const unsigned char *cpk, const unsigned char *k,
                   const unsigned char *body, size_t bl, struct tally *t, int step)
 {
-  unsigned char pkt[PACKET_MAX], reqid[8];
+  unsigned char pkt[PACKET_MAX];
   size_t pad;
   for (pad = 0; pad <= PACKET_MAX; pad += (size_t)step) {
-    int n = packet_seal_request(pkt, kind, cpk, k, body, bl, pad, reqid);
+    int n = packet_seal_request(pkt, kind, cpk, k, body, bl, pad, bq[bn].reqid);
     if (n < 0) continue;
-    one(fd, sa, pkt, (size_t)n, t, NULL, NULL);
+    bq[bn].len = (size_t)n;
+    bq[bn].done = 0;
+    bn++;
+    t->sent++;
+    if (sendto(fd, pkt, (size_t)n, 0, (struct sockaddr *)sa, sizeof *sa) == -1) perror("sendto");
+    if (bn == BATCH) collect(fd, k, t);
   }
+  collect(fd, k, t);
 }
 
 static int amp(int argc, char **argv)
@@ -242,7 +291,6 @@ static int amp(int argc, char **argv)
       struct msg_note n;
       struct msg_fetch_req f;
       struct msg_confirm_req c;
-      size_t pad;
       rd_u64(&r);
       if (msg_get_note(&r, &n) == -1) return 1;
       memcpy(f.handle, n.handle, 16);
@@ -252,10 +300,7 @@ static int amp(int argc, char **argv)
       f.want = MSG_BLOCK_MAX;
       wr_init(&w, body, sizeof body);
       msg_put_fetch_req(&w, &f);
-      for (pad = 0; pad <= PACKET_MAX; pad += 1) {
-        nn = packet_seal_request(pkt, KIND_FETCH, cpk, fk, body, w.pos, pad, reqid);
-        if (nn >= 0) one(ffd, &fsa, pkt, (size_t)nn, &t, NULL, NULL);
-      }
+      sizes(ffd, &fsa, KIND_FETCH, cpk, fk, body, w.pos, &t, 1);
       /* the same request replayed from another source address */
       nn = packet_seal_request(pkt, KIND_FETCH, cpk, fk, body, w.pos, 0, reqid);
       {
@@ -278,6 +323,66 @@ static int amp(int argc, char **argv)
   }
   printf("amp: %lu requests, %lu answered, %lu answers longer than their request\n", t.sent, t.answered, t.larger);
   return t.larger ? 1 : 0;
+}
+
+static int badtoken(char **argv)
+{
+  struct sockaddr_in sa, fsa;
+  int fd = sock(argv[2], (unsigned)atoi(argv[3]), &sa), ffd, kfd, nn, cnt, i, v;
+  unsigned char spk[32], cpk[32], csk[32], k[32], fspk[32], fk[32], body[PACKET_MAX], pkt[PACKET_MAX];
+  unsigned char rsp[PACKET_MAX], plain[PACKET_MAX], reqid[8];
+  const unsigned char *b;
+  size_t rl, bl;
+  struct tally t = {0, 0, 0, 0, 0};
+  struct msg_list_req q;
+  struct wr w;
+  struct rd r;
+  unsigned long asked = 0, refused = 0;
+  if (!getenv("FETCH_IP") || hex_decode(spk, 32, argv[4], strlen(argv[4])) ||
+      hex_decode(fspk, 32, getenv("FETCH_PK"), 64))
+    return 111;
+  ffd = sock(getenv("FETCH_IP"), (unsigned)atoi(getenv("FETCH_PORT")), &fsa);
+  kfd = open(argv[5], O_RDONLY | O_DIRECTORY);
+  if (kfd == -1 || keys_read(kfd, "secret", csk, 32) == -1 || crypto_scalarmult_base(cpk, csk) ||
+      crypto_box_beforenm(k, spk, csk) || crypto_box_beforenm(fk, fspk, csk))
+    return 111;
+  memset(&q, 0, sizeof q);
+  snprintf(q.user, sizeof q.user, "%s", argv[6]);
+  wr_init(&w, body, sizeof body);
+  msg_put_list_req(&w, &q);
+  nn = packet_seal_request(pkt, KIND_LIST, cpk, k, body, w.pos, PACKET_MAX, reqid);
+  if (nn < 0 || one(fd, &sa, pkt, (size_t)nn, &t, rsp, &rl) != 1 ||
+      packet_open_response(rsp, rl, KIND_LIST, k, plain, &b, &bl, reqid) == -1)
+    return 1;
+  rd_init(&r, b, bl);
+  rd_u8(&r); rd_u8(&r);
+  cnt = rd_u8(&r);
+  for (i = 0; i < cnt; i++) {
+    struct msg_note n;
+    rd_u64(&r);
+    if (msg_get_note(&r, &n) == -1) return 1;
+    for (v = 0; v < 3; v++) {
+      struct msg_fetch_req f;
+      memcpy(f.handle, n.handle, 16);
+      memcpy(f.token, n.token, 32);
+      strcpy(f.rcpt, n.rcpt);
+      if (v == 0) f.token[31] ^= 0x40;
+      if (v == 1) strcpy(f.rcpt, "someone.else@b.example");
+      if (v == 2) f.handle[15] ^= 1;
+      f.offset = 0;
+      f.want = MSG_BLOCK_MAX;
+      wr_init(&w, body, sizeof body);
+      msg_put_fetch_req(&w, &f);
+      nn = packet_seal_request(pkt, KIND_FETCH, cpk, fk, body, w.pos, PACKET_MAX, reqid);
+      asked++;
+      if (nn >= 0 && one(ffd, &fsa, pkt, (size_t)nn, &t, rsp, &rl) == 1 &&
+          packet_open_response(rsp, rl, KIND_FETCH, fk, plain, &b, &bl, reqid) == 0 && bl >= 1 &&
+          b[0] == MSG_NOENT)
+        refused++;
+    }
+  }
+  printf("badtoken: %d messages, %lu wrong requests, %lu refused as no such message\n", cnt, asked, refused);
+  return cnt > 0 && refused == asked ? 0 : 1;
 }
 
 static int nonces(const char *ip, unsigned port, const char *pkhex, unsigned long count)
@@ -315,6 +420,7 @@ int main(int argc, char **argv)
   if (argc == 7 && !strcmp(argv[1], "flood"))
     return flood(argv[2], (unsigned)atoi(argv[3]), strtoul(argv[4], NULL, 10), strtoul(argv[5], NULL, 10), argv[6]);
   if ((argc == 5 || argc == 7) && !strcmp(argv[1], "amp")) return amp(argc, argv);
+  if (argc == 7 && !strcmp(argv[1], "badtoken")) return badtoken(argv);
   if (argc == 6 && !strcmp(argv[1], "nonces"))
     return nonces(argv[2], (unsigned)atoi(argv[3]), argv[4], strtoul(argv[5], NULL, 10));
   fprintf(stderr, "usage: im2k-probe flood IP PORT COUNT SEED PKHEX | amp IP PORT PKHEX [KEYDIR USER] | nonces IP PORT PKHEX COUNT\n");

@@ -1,7 +1,7 @@
 /* t_job.c: unit tests of lib/job: the exact encoding, round trips at the
  * field limits, a table of damaged records (one field changed, dropped
- * or added), every truncation, every flipped byte, and the recipient
- * limit. */
+ * or added), the recipient count against the recipients present, every
+ * truncation, every flipped byte, and the recipient limit. */
 #include "addr.h"
 #include "job.h"
 #include "netstr.h"
@@ -15,15 +15,19 @@
 #define STATUS_HEX "ffeeddccbbaa99887766554433221100"
 #define HASH_HEX "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 
+/* the fields of a valid record, numbered as the bad_row table numbers
+ * them: 0 magic, 1 uid, 2 handle, 3 status, 4 size, 5 hash, 6 time,
+ * 7 sender, 8 recipient count, 9 and 10 the two recipients */
 static const char *const base[] = {
   "im2k-job-1", "1000", HANDLE_HEX, STATUS_HEX, "12345", HASH_HEX, "1700000000",
-  "alice@example.com", "bob@example.org",
+  "alice@example.com", "2", "bob@example.org", "carol@example.net",
 };
 #define NBASE (sizeof base / sizeof base[0])
+#define NHEAD 8  /* base[0..7]: the fields before the count */
 
 static const char want_enc[] =
   "10:im2k-job-1,4:1000,32:" HANDLE_HEX ",32:" STATUS_HEX ",5:12345,64:" HASH_HEX
-  ",10:1700000000,17:alice@example.com,15:bob@example.org,";
+  ",10:1700000000,17:alice@example.com,1:2,15:bob@example.org,17:carol@example.net,";
 
 static void base_job(struct job *j)
 {
@@ -68,7 +72,8 @@ static void test_encode(void)
   struct job j, k;
   struct buf b;
   base_job(&j);
-  CHECK(job_add_rcpt(&j, "bob@example.org") == 0, "job_add_rcpt");
+  CHECK(job_add_rcpt(&j, "bob@example.org") == 0 &&
+        job_add_rcpt(&j, "carol@example.net") == 0, "job_add_rcpt");
   buf_init(&b, JOB_FILE_MAX);
   CHECK(job_encode(&j, &b) == 0, "job_encode");
   CHECK(b.len == sizeof want_enc - 1 && !memcmp(b.p, want_enc, b.len),
@@ -156,9 +161,9 @@ static void test_roundtrip(void)
   }
 }
 
-/* A damaged record: base with field `field` replaced by val (NULL: the
- * field dropped); field -1 appends val as an extra field; then rawlen
- * raw bytes are appended. */
+/* A damaged record: base with field `field` (numbered as in base[])
+ * replaced by val (NULL: the field dropped); field -1 appends val as an
+ * extra field; then rawlen raw bytes are appended. */
 struct bad_row {
   int field;
   const char *val;
@@ -168,8 +173,10 @@ struct bad_row {
 };
 
 static const struct bad_row bads[] = {
-  {-1, "carol@example.net", NULL, 0, 0},
   {-1, NULL, "", 0, 0},
+  /* a recipient appended after the count's worth */
+  {-1, "dave@example.com", NULL, 0, -1},
+  {-1, "carol@example.net", NULL, 0, -1},
   {0, "im2k-job-2", NULL, 0, -1},
   {0, "im2k-job-1 ", NULL, 0, -1},
   {0, "IM2K-JOB-1", NULL, 0, -1},
@@ -208,11 +215,38 @@ static const struct bad_row bads[] = {
   {7, "alice@", NULL, 0, -1},
   {7, "alice@example.com ", NULL, 0, -1},
   {7, "<alice@example.com>", NULL, 0, -1},
-  {8, NULL, NULL, 0, -1},
+  /* the recipient count */
+  {8, "0", NULL, 0, -1},
+  {8, "1", NULL, 0, -1},
+  {8, "3", NULL, 0, -1},
+  {8, "02", NULL, 0, -1},
+  {8, "00", NULL, 0, -1},
+  {8, "100000", NULL, 0, -1},
+  {8, "100001", NULL, 0, -1},
+  {8, "18446744073709551618", NULL, 0, -1},
+  {8, "123456789012345678902", NULL, 0, -1},
+  {8, "-2", NULL, 0, -1},
+  {8, "+2", NULL, 0, -1},
+  {8, " 2", NULL, 0, -1},
+  {8, "2 ", NULL, 0, -1},
+  {8, "2x", NULL, 0, -1},
+  {8, "0x2", NULL, 0, -1},
   {8, "", NULL, 0, -1},
-  {8, "bob", NULL, 0, -1},
-  {8, "bob@@example.org", NULL, 0, -1},
-  {8, "bob@example..org", NULL, 0, -1},
+  {8, NULL, NULL, 0, -1},
+  {8, "bob@example.org", NULL, 0, -1},
+  /* the recipients */
+  {9, NULL, NULL, 0, -1},
+  {9, "", NULL, 0, -1},
+  {9, "bob", NULL, 0, -1},
+  {9, "bob@@example.org", NULL, 0, -1},
+  {9, "bob@example..org", NULL, 0, -1},
+  {9, "dave@example.com", NULL, 0, 0},
+  {9, "2", NULL, 0, -1},
+  {10, NULL, NULL, 0, -1},
+  {10, "", NULL, 0, -1},
+  {10, "carol", NULL, 0, -1},
+  {10, "carol@example.net ", NULL, 0, -1},
+  {10, "dave@example.com", NULL, 0, 0},
   {-1, "", NULL, 0, -1},
   {-1, "bad", NULL, 0, -1},
   {-1, NULL, "x", 1, -1},
@@ -220,6 +254,8 @@ static const struct bad_row bads[] = {
   {-1, NULL, "0:", 2, -1},
   {-1, NULL, "3:a@b", 5, -1},
   {-1, NULL, "03:a@b,", 7, -1},
+  {-1, NULL, "3:a@b,", 6, -1},
+  {-1, NULL, "0:,", 3, -1},
   {-1, NULL, "\0", 1, -1},
 };
 
@@ -264,11 +300,50 @@ static void test_bad(void)
   }
 }
 
+/* The count against the recipients present: header fields, then the
+ * count netstring, then `have` recipients; it parses only when the count
+ * is exactly the number present (and at least 1). */
+static void test_count(void)
+{
+  static const char *const counts[] = {"0", "1", "2", "3", "4", "5"};
+  size_t c, have, i;
+  for (c = 0; c < sizeof counts / sizeof counts[0]; c++) {
+    for (have = 0; have <= 4; have++) {
+      struct buf b;
+      struct job j;
+      int r = 0, want = (c >= 1 && c == have) ? 0 : -1;
+      buf_init(&b, 4096);
+      for (i = 0; i < NHEAD; i++) r |= netstr_puts(&b, base[i]);
+      r |= netstr_puts(&b, counts[c]);
+      for (i = 0; i < have; i++) {
+        char a[64];
+        snprintf(a, sizeof a, "rcpt%zu@example.org", i);
+        r |= netstr_puts(&b, a);
+      }
+      CHECK(r == 0, "count %s with %zu rcpts: building", counts[c], have);
+      errno = 0;
+      r = job_parse(&j, b.p, b.len);
+      CHECK(r == want, "job_parse of count %s with %zu rcpts: %d", counts[c], have, r);
+      if (r == 0) {
+        char last[64];
+        snprintf(last, sizeof last, "rcpt%zu@example.org", have - 1);
+        CHECK(have > 0 && j.nrcpt == have && valid_job(&j) &&
+              !strcmp(j.rcpt[have - 1], last),
+              "job_parse of count %s with %zu rcpts: got %zu", counts[c], have, j.nrcpt);
+      } else
+        CHECK(errno == EINVAL && j.nrcpt == 0 && j.rcpt == NULL,
+              "job_parse of count %s with %zu rcpts: errno %d", counts[c], have, errno);
+      job_free(&j);
+      buf_free(&b);
+    }
+  }
+}
+
 /* Every proper prefix of a valid record must be refused: a truncated
  * job file must never pass for a smaller job. */
 static void test_truncation(void)
 {
-  static const size_t nr[] = {1, 3};
+  static const size_t nr[] = {1, 2, 3, 10};
   size_t i, cut, r;
   for (i = 0; i < sizeof nr / sizeof nr[0]; i++) {
     struct job j, k;
@@ -354,9 +429,27 @@ static void test_rcpt_limit(void)
   CHECK(netstr_puts(&b, "one@too.many") == 0, "append one more rcpt");
   errno = 0;
   CHECK(job_parse(&k, b.p, b.len) == -1 && errno == EINVAL && k.nrcpt == 0,
-        "job_parse of JOB_RCPT_MAX+1 rcpts: errno %d", errno);
+        "job_parse of count JOB_RCPT_MAX with JOB_RCPT_MAX+1 rcpts: errno %d", errno);
   job_free(&k);
   buf_free(&b);
+
+  /* a count over the limit, with that many recipients present */
+  {
+    char cnt[32];
+    int r = 0;
+    buf_init(&b, JOB_FILE_MAX);
+    for (i = 0; i < NHEAD; i++) r |= netstr_puts(&b, base[i]);
+    snprintf(cnt, sizeof cnt, "%d", JOB_RCPT_MAX + 1);
+    r |= netstr_puts(&b, cnt);
+    for (i = 0; i < JOB_RCPT_MAX; i++) r |= netstr_puts(&b, j.rcpt[i]);
+    r |= netstr_puts(&b, "one@too.many");
+    CHECK(r == 0, "building a record of JOB_RCPT_MAX+1 rcpts");
+    errno = 0;
+    CHECK(job_parse(&k, b.p, b.len) == -1 && errno == EINVAL && k.nrcpt == 0,
+          "job_parse of count JOB_RCPT_MAX+1 with JOB_RCPT_MAX+1 rcpts: errno %d", errno);
+    job_free(&k);
+    buf_free(&b);
+  }
   job_free(&j);
 }
 
@@ -365,6 +458,7 @@ int main(void)
   test_encode();
   test_roundtrip();
   test_bad();
+  test_count();
   test_truncation();
   test_flips();
   test_rcpt_limit();
