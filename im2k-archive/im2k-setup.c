@@ -41,12 +41,16 @@ static int hfd;
 
 static void mk(const char *path, uid_t u, gid_t g, mode_t mode)
 {
+  int fd;
   if (mkdirat(hfd, path, 0700) == -1 && errno != EEXIST)
     die_sys(EXIT_TEMP, "unable to create %s/%s", home, path);
-  if (root && fchownat(hfd, path, u, g, AT_SYMLINK_NOFOLLOW) == -1)
-    die_sys(EXIT_TEMP, "unable to chown %s/%s", home, path);
-  if (fchmodat(hfd, path, mode, 0) == -1)
-    die_sys(EXIT_TEMP, "unable to chmod %s/%s", home, path);
+  /* the directory itself, never what a symlink put in its place (by a
+   * daemon account that owns the parent) points to */
+  fd = openat(hfd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd == -1) die_sys(EXIT_TEMP, "unable to open %s/%s (not a directory?)", home, path);
+  if (root && fchown(fd, u, g) == -1) die_sys(EXIT_TEMP, "unable to chown %s/%s", home, path);
+  if (fchmod(fd, mode) == -1) die_sys(EXIT_TEMP, "unable to chmod %s/%s", home, path);
+  close(fd);
 }
 
 static void put(const char *path, const void *data, size_t n, uid_t u, gid_t g,

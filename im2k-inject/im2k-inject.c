@@ -221,10 +221,13 @@ int main(int argc, char **argv)
     }
     if (!ok) {
       /* an incomplete message must not be queued: the envelope is never
-       * finished, so im2k-archive refuses it */
+       * finished, so im2k-archive refuses it.  If im2k-archive stopped
+       * first (it refused, and said why), its code is the answer. */
       close(mp[1]);
       close(ep[1]);
-      waitpid(pid, &status, 0);
+      while (waitpid(pid, &status, 0) == -1)
+        if (errno != EINTR) die_sys(EXIT_TEMP, "unable to wait for im2k-archive");
+      if (WIFEXITED(status) && WEXITSTATUS(status) != 0) return WEXITSTATUS(status);
       die(EXIT_TEMP, "message not accepted");
     }
     close(mp[1]);

@@ -263,7 +263,8 @@ static void confirmations(void)
     if (strlen(de->d_name) != 2 * JOB_HANDLE + 1 + 32 || de->d_name[2 * JOB_HANDLE] != '.' ||
         hex_decode(h, JOB_HANDLE, de->d_name, 2 * JOB_HANDLE) == -1 ||
         hex_decode(rh, 16, de->d_name + 2 * JOB_HANDLE + 1, 32) == -1) {
-      warn("ignoring queue/confirm/%s: not a confirmation", path);
+      warn("removing queue/confirm/%s: not a confirmation", path);
+      if (unlinkat(cfd, path, 0) == -1) warn_sys("unable to remove queue/confirm/%s", path);
       continue;
     }
     for (jr = jobs; jr; jr = jr->next)
@@ -273,7 +274,12 @@ static void confirmations(void)
         if (!memcmp(jr->r[i].rh, rh, 16)) {
           known = 1;
           if (jr->r[i].st.state != STATUS_CONFIRMED) {
-            rs_set(&jr->r[i], STATUS_CONFIRMED);
+            /* the receiver has it: that is the truth, even after gaveup */
+            if (status_final(jr->r[i].st.state)) {
+              jr->r[i].st.state = STATUS_CONFIRMED;
+              jr->dirty = 1;
+            } else
+              rs_set(&jr->r[i], STATUS_CONFIRMED);
             info("confirmed %s %s", jr->name, jr->r[i].st.rcpt);
           }
           flush(jr);
@@ -321,7 +327,7 @@ static void send_note(struct rs *r, int64_t now)
     /* perhaps not yet in the table: keep trying on the slow schedule */
     warn("no server known for %s (control/servers)", r->st.rcpt);
     r->due = now + r->rto;
-    if (r->rto < RTO_MAX) r->rto *= 2;
+    r->rto = r->rto * 2 < RTO_MAX ? r->rto * 2 : RTO_MAX;
     return;
   }
   if (keycache_get(kc, s.pk, f->k) == -1) { r->due = now + 1000; return; }
@@ -346,48 +352,53 @@ static void send_note(struct rs *r, int64_t now)
   r->st.last = (int64_t)time(NULL);
   r->job->dirty = 1;
   r->due = now + r->rto;
-  if (r->rto < RTO_MAX) r->rto *= 2;
+  r->rto = r->rto * 2 < RTO_MAX ? r->rto * 2 : RTO_MAX;
 }
 
 static void answer(const unsigned char *p, size_t n, const struct sockaddr_in *from)
 {
   unsigned char plain[PACKET_MAX], reqid[PACKET_REQID];
   const unsigned char *body;
-  size_t bl, i;
+  size_t bl, i, k;
   struct rd r;
   int64_t now = now_ms();
-  for (i = 0; i < INFLIGHT_MAX; i++) {
-    struct inflight *f = &fl[i];
-    size_t k;
-    if (!f->used || f->sa.sin_addr.s_addr != from->sin_addr.s_addr ||
-        f->sa.sin_port != from->sin_port)
+  struct inflight *f = NULL;
+  /* the answer opens under the key of one of our requests to its source
+   * (two domains may share an address with different keys) */
+  for (i = 0; i < INFLIGHT_MAX && !f; i++) {
+    if (!fl[i].used || fl[i].sa.sin_addr.s_addr != from->sin_addr.s_addr ||
+        fl[i].sa.sin_port != from->sin_port)
       continue;
-    if (packet_open_response(p, n, KIND_NOTIFY, f->k, plain, &body, &bl, reqid) == -1) return;
-    for (k = 0; k < INFLIGHT_MAX; k++) {
-      struct rs *rs;
-      int st;
-      if (!fl[k].used || memcmp(fl[k].reqid, reqid, PACKET_REQID)) continue;
-      rs = fl[k].rs;
-      fl[k].used = 0;
-      rd_init(&r, body, bl);
-      st = rd_u8(&r);
-      if (r.err) return;
-      if (st == MSG_OK) {
-        if (rs->st.state == STATUS_QUEUED) rs_set(rs, STATUS_NOTIFIED);
-        rs->rto = RTO_FIRST;
-        rs->due = now + rs->renotify;
-        if (rs->renotify < RENOTIFY_MAX) rs->renotify *= 2;
-      } else if (st == MSG_TEMP) {
-        rs->due = now + rs->rto;
-      } else {
-        info("refused %s %s (code %d)", rs->job->name, rs->st.rcpt, st);
-        rs_set(rs, STATUS_FAILED);
-        flush(rs->job);
-        if (rs->job->nfinal == rs->job->j.nrcpt) finish(rs->job);
+    if (packet_open_response(p, n, KIND_NOTIFY, fl[i].k, plain, &body, &bl, reqid) == -1) continue;
+    for (k = 0; k < INFLIGHT_MAX; k++)
+      if (fl[k].used && !memcmp(fl[k].reqid, reqid, PACKET_REQID) &&
+          !sodium_memcmp(fl[k].k, fl[i].k, PACKET_KEY)) {
+        f = &fl[k];
+        break;
       }
-      return;
+    if (!f) return; /* an answer to a request we no longer wait for */
+  }
+  if (!f) return;
+  {
+    struct rs *rs = f->rs;
+    int st;
+    f->used = 0;
+    rd_init(&r, body, bl);
+    st = rd_u8(&r);
+    if (r.err) return;
+    if (st == MSG_OK) {
+      if (rs->st.state == STATUS_QUEUED) rs_set(rs, STATUS_NOTIFIED);
+      rs->rto = RTO_FIRST;
+      rs->due = now + rs->renotify;
+      rs->renotify = rs->renotify * 2 < RENOTIFY_MAX ? rs->renotify * 2 : RENOTIFY_MAX;
+    } else if (st == MSG_TEMP) {
+      rs->due = now + rs->rto;
+    } else {
+      info("refused %s %s (code %d)", rs->job->name, rs->st.rcpt, st);
+      rs_set(rs, STATUS_FAILED);
+      flush(rs->job);
+      if (rs->job->nfinal == rs->job->j.nrcpt) finish(rs->job);
     }
-    return;
   }
 }
 

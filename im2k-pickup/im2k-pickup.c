@@ -48,6 +48,7 @@ static struct udp_client inbox;
 struct slot {
   int used;
   uint64_t offset;
+  uint16_t want;
   unsigned char reqid[PACKET_REQID];
   unsigned char pkt[PACKET_MAX];
   size_t pktlen;
@@ -89,6 +90,7 @@ static int fetch(struct udp_client *c, const struct entry *e, int fd, off_t base
         return -1;
       w[i].used = 1;
       w[i].offset = next;
+      w[i].want = q.want;
       w[i].sent = now;
       w[i].rto = 500;
       next += MSG_BLOCK_MAX;
@@ -115,15 +117,16 @@ static int fetch(struct udp_client *c, const struct entry *e, int fd, off_t base
       off = rd_u64(&r);
       len = rd_u16(&r);
       data = rd_ptr(&r, len);
-      if (!data || total != size || off != w[i].offset) { errno = EPROTO; return -1; }
-      if (len != (size - off < MSG_BLOCK_MAX ? size - off : MSG_BLOCK_MAX)) {
-        /* the server may send less than asked: ask again for the rest */
-        if (len == 0) { errno = EPROTO; return -1; }
+      /* never more than asked, never past the end, never nothing */
+      if (!data || total != size || off != w[i].offset || len > w[i].want || len == 0 ||
+          len > size - off) {
+        errno = EPROTO;
+        return -1;
       }
       if (pwrite(fd, data, len, base + (off_t)off) != (ssize_t)len) return -1;
       got += len;
       w[i].used = 0;
-      if (off + len < off + MSG_BLOCK_MAX && off + len < size) {
+      if (len < w[i].want && off + len < size) {
         /* short block: request the remainder as its own block */
         struct msg_fetch_req q;
         struct wr wr;
@@ -131,7 +134,7 @@ static int fetch(struct udp_client *c, const struct entry *e, int fd, off_t base
         memcpy(q.token, e->n.token, MSG_TOKEN);
         snprintf(q.rcpt, sizeof q.rcpt, "%s", e->n.rcpt);
         q.offset = off + len;
-        q.want = (uint16_t)(MSG_BLOCK_MAX - len);
+        q.want = (uint16_t)(w[i].want - len);
         if (size - q.offset < q.want) q.want = (uint16_t)(size - q.offset);
         wr_init(&wr, body, sizeof body);
         msg_put_fetch_req(&wr, &q);
@@ -139,6 +142,7 @@ static int fetch(struct udp_client *c, const struct entry *e, int fd, off_t base
           return -1;
         w[i].used = 1;
         w[i].offset = q.offset;
+        w[i].want = q.want;
         w[i].sent = now_ms();
         w[i].rto = 500;
       }
@@ -345,7 +349,9 @@ int main(int argc, char **argv)
     die_sys(EXIT_TEMP, "unable to find this ISP (control/me) in %s/control/servers.cdb", home);
   if (udp_client_open(&inbox, self.ip, self.inbox_port, self.pk, upk, usk) == -1)
     die_sys(EXIT_TEMP, "unable to reach the inbox at %s:%u", self.ip, self.inbox_port);
-  crypto_box_keypair(epk, esk);
+  /* a fresh key for fetches: senders' ISPs cannot link this run's fetches
+   * to the user's long-term key */
+  if (crypto_box_keypair(epk, esk) != 0) die(EXIT_TEMP, "unable to make a key");
 
   for (;;) {
     struct msg_list_req q;
