@@ -1,7 +1,7 @@
 /* im2k-keygen: make a Curve25519 key pair in a directory: DIR/secret (32
- * raw bytes, mode 0600) and DIR/public (hex).  Run by a receiver for the
- * key pickup authenticates with, and by im2k-setup for a host.  Never
- * replaces an existing secret. */
+ * raw bytes, mode 0600) and DIR/public (hex, 0644), and print the public
+ * key.  Run by a receiver for the key im2k-pickup authenticates with.
+ * Never replaces an existing secret. */
 #include "die.h"
 #include "keys.h"
 

@@ -50,7 +50,8 @@ static int write_new(int dirfd, const char *name, const void *p, size_t n, mode_
 {
   int fd = file_create(dirfd, name, mode);
   if (fd == -1) return -1;
-  if (file_write_all(fd, p, n) == -1 || file_sync_close(fd) == -1) {
+  /* the mode asked for, whatever the umask */
+  if (fchmod(fd, mode) == -1 || file_write_all(fd, p, n) == -1 || file_sync_close(fd) == -1) {
     int e = errno;
     unlinkat(dirfd, name, 0);
     errno = e;
