@@ -30,7 +30,7 @@ BINS = $(addprefix $(B)/bin/,$(notdir $(PROGS)))
 
 UNITS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/t_*.c))
 UNITBINS = $(UNITS:%=$(B)/tests/%)
-TOOLS = $(B)/tests/im2k-probe
+TOOLS = $(B)/tests/im2k-probe $(B)/tests/im2k-relay
 
 .PHONY: all test unit scenario demo demo-stop clean deps check-deps fuzz
 all: $(BINS) $(UNITBINS) $(TOOLS)
@@ -63,7 +63,7 @@ $(B)/tests/%: tests/unit/%.c tests/unit/unit.h $(B)/libim2k.a
 	@mkdir -p $(@D)
 	$(CC) $(ALLCFLAGS) -Itests/unit -o $@ $< $(B)/libim2k.a $(LDLIBS)
 
-$(B)/tests/im2k-probe: tests/tools/im2k-probe.c $(B)/libim2k.a
+$(B)/tests/im2k-%: tests/tools/im2k-%.c $(B)/libim2k.a lib/*.h
 	@mkdir -p $(@D)
 	$(CC) $(ALLCFLAGS) -o $@ $< $(B)/libim2k.a $(LDLIBS)
 
@@ -81,6 +81,12 @@ demo: deps
 	@B=$(B) KEEP=$(KEEP) sh tests/demo.sh
 demo-stop:
 	@sh tests/demo.sh stop
+
+# libFuzzer harnesses (clang): each runs FUZZTIME seconds
+FUZZTIME ?= 60
+fuzz:
+	@sh tests/deps.sh clang libclang-rt-14-dev
+	sh fuzz/run.sh $(FUZZTIME)
 
 clean:
 	rm -rf build

@@ -30,7 +30,9 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#define WINDOW 16
+#define WINDOW_START 16
+#define WINDOW_MAX 64
+#define WINDOW_MIN 4
 #define STALL_MS 30000
 #define CALL_MS 15000
 
@@ -47,6 +49,7 @@ static struct udp_client inbox;
 
 struct slot {
   int used;
+  int retx;          /* resent at least once: no RTT sample from it */
   uint64_t offset;
   uint16_t want;
   unsigned char reqid[PACKET_REQID];
@@ -56,11 +59,55 @@ struct slot {
   int64_t rto;
 };
 
+/* the window: how many block requests may be in flight.  It grows by one
+ * per window of answers and halves (at most once per round trip) when a
+ * request times out, so a lossy path gets fewer requests and a clean one
+ * more; the timeout follows the measured round trip. */
+struct flow {
+  double cwnd, srtt;
+  int inflight;
+  int64_t lastcut;
+  unsigned long sent, resent, cuts;
+};
+
+static int64_t flow_rto(const struct flow *f)
+{
+  int64_t r = (int64_t)(4 * f->srtt) + 10;
+  return r < 20 ? 20 : r > 2000 ? 2000 : r;
+}
+
+static int send_block(struct udp_client *c, const struct entry *e, struct slot *w, uint64_t off,
+                      uint16_t want, const struct flow *f)
+{
+  unsigned char body[PACKET_MAX];
+  struct msg_fetch_req q;
+  struct wr wr;
+  memcpy(q.handle, e->n.handle, MSG_HANDLE);
+  memcpy(q.token, e->n.token, MSG_TOKEN);
+  snprintf(q.rcpt, sizeof q.rcpt, "%s", e->n.rcpt);
+  q.offset = off;
+  q.want = want;
+  wr_init(&wr, body, sizeof body);
+  msg_put_fetch_req(&wr, &q);
+  /* padded to the full datagram: the answer may be as large */
+  if (udp_send(c, KIND_FETCH, body, wr.pos, PACKET_MAX, w->pkt, &w->pktlen, w->reqid) == -1)
+    return -1;
+  w->used = 1;
+  w->retx = 0;
+  w->offset = off;
+  w->want = want;
+  w->sent = now_ms();
+  w->rto = flow_rto(f);
+  return 0;
+}
+
 /* fetch: the message's bytes into fd at base; 0, or -1 with *perm set
  * when the sender's ISP says the message is not there for us */
 static int fetch(struct udp_client *c, const struct entry *e, int fd, off_t base, int *perm)
 {
-  struct slot w[WINDOW];
+  struct slot w[WINDOW_MAX];
+  struct flow f = {WINDOW_START, 100, 0, 0, 0, 0, 0};
+  int64_t start = now_ms();
   uint64_t next = 0, got = 0, size = e->n.size;
   int64_t progress = now_ms();
   size_t i;
@@ -68,97 +115,91 @@ static int fetch(struct udp_client *c, const struct entry *e, int fd, off_t base
   memset(w, 0, sizeof w);
   if (size == 0) return 0;
   while (got < size) {
-    unsigned char resp[PACKET_MAX], body[PACKET_MAX], reqid[PACKET_REQID];
-    const unsigned char *rb;
+    unsigned char resp[PACKET_MAX], reqid[PACKET_REQID];
+    const unsigned char *rb, *data;
     size_t rbl;
-    int64_t now = now_ms(), wait = 1000;
+    int64_t now, wait = 1000;
+    uint64_t total, off;
+    uint16_t len;
+    uint8_t st;
     struct rd r;
     /* keep the window full */
-    for (i = 0; i < WINDOW && next < size; i++) {
-      struct msg_fetch_req q;
-      struct wr wr;
+    for (i = 0; i < WINDOW_MAX && next < size && f.inflight < (int)f.cwnd; i++) {
       if (w[i].used) continue;
-      memcpy(q.handle, e->n.handle, MSG_HANDLE);
-      memcpy(q.token, e->n.token, MSG_TOKEN);
-      snprintf(q.rcpt, sizeof q.rcpt, "%s", e->n.rcpt);
-      q.offset = next;
-      q.want = MSG_BLOCK_MAX;
-      wr_init(&wr, body, sizeof body);
-      msg_put_fetch_req(&wr, &q);
-      /* padded to the full datagram: the answer may be as large */
-      if (udp_send(c, KIND_FETCH, body, wr.pos, PACKET_MAX, w[i].pkt, &w[i].pktlen, w[i].reqid) == -1)
-        return -1;
-      w[i].used = 1;
-      w[i].offset = next;
-      w[i].want = q.want;
-      w[i].sent = now;
-      w[i].rto = 500;
+      if (send_block(c, e, &w[i], next, MSG_BLOCK_MAX, &f) == -1) return -1;
+      f.inflight++;
+      f.sent++;
       next += MSG_BLOCK_MAX;
     }
-    for (i = 0; i < WINDOW; i++)
+    now = now_ms();
+    for (i = 0; i < WINDOW_MAX; i++)
       if (w[i].used) {
         int64_t d = w[i].sent + w[i].rto - now;
         if (d < wait) wait = d < 0 ? 0 : d;
       }
-    if (udp_recv(c, KIND_FETCH, (int)wait, resp, &rb, &rbl, reqid) == 0) {
-      uint8_t st;
-      uint64_t total, off;
-      uint16_t len;
-      const unsigned char *data;
-      for (i = 0; i < WINDOW; i++)
-        if (w[i].used && !memcmp(w[i].reqid, reqid, PACKET_REQID)) break;
-      if (i == WINDOW) continue; /* a late duplicate */
-      rd_init(&r, rb, rbl);
-      st = rd_u8(&r);
-      if (r.err) continue;
-      if (st == MSG_NOENT || st == MSG_BAD || st == MSG_DENIED) { *perm = 1; errno = ENOENT; return -1; }
-      if (st != MSG_OK) { errno = EAGAIN; return -1; }
-      total = rd_u64(&r);
-      off = rd_u64(&r);
-      len = rd_u16(&r);
-      data = rd_ptr(&r, len);
-      /* never more than asked, never past the end, never nothing */
-      if (!data || total != size || off != w[i].offset || len > w[i].want || len == 0 ||
-          len > size - off) {
-        errno = EPROTO;
-        return -1;
-      }
-      if (pwrite(fd, data, len, base + (off_t)off) != (ssize_t)len) return -1;
-      got += len;
-      w[i].used = 0;
-      if (len < w[i].want && off + len < size) {
-        /* short block: request the remainder as its own block */
-        struct msg_fetch_req q;
-        struct wr wr;
-        memcpy(q.handle, e->n.handle, MSG_HANDLE);
-        memcpy(q.token, e->n.token, MSG_TOKEN);
-        snprintf(q.rcpt, sizeof q.rcpt, "%s", e->n.rcpt);
-        q.offset = off + len;
-        q.want = (uint16_t)(w[i].want - len);
-        if (size - q.offset < q.want) q.want = (uint16_t)(size - q.offset);
-        wr_init(&wr, body, sizeof body);
-        msg_put_fetch_req(&wr, &q);
-        if (udp_send(c, KIND_FETCH, body, wr.pos, PACKET_MAX, w[i].pkt, &w[i].pktlen, w[i].reqid) == -1)
-          return -1;
-        w[i].used = 1;
-        w[i].offset = q.offset;
-        w[i].want = q.want;
-        w[i].sent = now_ms();
-        w[i].rto = 500;
-      }
-      progress = now_ms();
+    if (udp_recv(c, KIND_FETCH, (int)wait, resp, &rb, &rbl, reqid) == -1) {
+      if (errno != ETIMEDOUT) return -1;
+      now = now_ms();
+      if (now - progress > STALL_MS) { errno = ETIMEDOUT; return -1; }
+      for (i = 0; i < WINDOW_MAX; i++)
+        if (w[i].used && now - w[i].sent >= w[i].rto) {
+          if (send(c->fd, w[i].pkt, w[i].pktlen, 0) == -1 && errno != ECONNREFUSED) {}
+          w[i].sent = now;
+          w[i].retx = 1;
+          f.resent++;
+          /* one cut per timeout round, not one per lost request */
+          if (now - f.lastcut > 2 * w[i].rto) {
+            f.cwnd = f.cwnd / 2 < WINDOW_MIN ? WINDOW_MIN : f.cwnd / 2;
+            f.lastcut = now;
+            f.cuts++;
+          }
+          /* back off, but only so far: on a path that loses half its
+           * datagrams at random, unbounded doubling never finishes; the
+           * window is what yields to congestion */
+          w[i].rto = w[i].rto * 2 < 8 * flow_rto(&f) ? w[i].rto * 2 : 8 * flow_rto(&f);
+        }
       continue;
     }
-    if (errno != ETIMEDOUT) return -1;
+    for (i = 0; i < WINDOW_MAX; i++)
+      if (w[i].used && !memcmp(w[i].reqid, reqid, PACKET_REQID)) break;
+    if (i == WINDOW_MAX) continue; /* a late duplicate */
+    rd_init(&r, rb, rbl);
+    st = rd_u8(&r);
+    if (r.err) continue;
+    if (st == MSG_NOENT || st == MSG_BAD || st == MSG_DENIED) { *perm = 1; errno = ENOENT; return -1; }
+    if (st != MSG_OK) { errno = EAGAIN; return -1; }
+    total = rd_u64(&r);
+    off = rd_u64(&r);
+    len = rd_u16(&r);
+    data = rd_ptr(&r, len);
+    /* never more than asked, never past the end, never nothing */
+    if (!data || total != size || off != w[i].offset || len > w[i].want || len == 0 ||
+        len > size - off) {
+      errno = EPROTO;
+      return -1;
+    }
+    if (pwrite(fd, data, len, base + (off_t)off) != (ssize_t)len) return -1;
+    got += len;
     now = now_ms();
-    if (now - progress > STALL_MS) { errno = ETIMEDOUT; return -1; }
-    for (i = 0; i < WINDOW; i++)
-      if (w[i].used && now - w[i].sent >= w[i].rto) {
-        if (send(c->fd, w[i].pkt, w[i].pktlen, 0) == -1 && errno != ECONNREFUSED) {}
-        w[i].sent = now;
-        if (w[i].rto < 4000) w[i].rto *= 2;
-      }
+    if (!w[i].retx) f.srtt = 0.875 * f.srtt + 0.125 * (double)(now - w[i].sent);
+    f.cwnd += 1 / f.cwnd;
+    if (f.cwnd > WINDOW_MAX) f.cwnd = WINDOW_MAX;
+    w[i].used = 0;
+    f.inflight--;
+    progress = now;
+    if (len < w[i].want && off + len < size) {
+      /* a short answer: the rest of the block is a block of its own */
+      uint16_t rest = (uint16_t)(w[i].want - len);
+      if (size - (off + len) < rest) rest = (uint16_t)(size - (off + len));
+      if (send_block(c, e, &w[i], off + len, rest, &f) == -1) return -1;
+      f.inflight++;
+      f.sent++;
+    }
   }
+  if (verbose)
+    printf("fetched %llu bytes in %lld ms: %lu requests, %lu resent, window cut %lu times, "
+           "last window %.1f, round trip %.2f ms\n", (unsigned long long)size,
+           (long long)(now_ms() - start), f.sent, f.resent, f.cuts, f.cwnd, f.srtt);
   return 0;
 }
 

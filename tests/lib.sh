@@ -12,12 +12,12 @@ die() { echo "$0: $*" >&2; exit 111; }
 # accounts: the service accounts from conf-users (groups first)
 accounts() {
   set -- $IM2K_ACCOUNTS
-  q=$1 r=$2 n=$3 i=$4 f=$5 l=$6
-  for g in $q $r; do getent group "$g" >/dev/null || groupadd --system "$g" || die "groupadd $g"; done
+  _q=$1 _r=$2 _nn=$3 _ii=$4 _ff=$5 _ll=$6
+  for _g in $_q $_r; do getent group "$_g" >/dev/null || groupadd --system "$_g" || die "groupadd $_g"; done
   mkacct() { getent passwd "$1" >/dev/null ||
     useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin -g "$2" "$1" ||
     die "useradd $1"; }
-  mkacct $n $q; mkacct $f $r; mkacct $i nogroup; mkacct $l nogroup
+  mkacct $_nn $_q; mkacct $_ff $_r; mkacct $_ii nogroup; mkacct $_ll nogroup
 }
 
 # mailuser NAME HOMEDIR: an ordinary user account for a sender or receiver
@@ -44,14 +44,14 @@ peer() {
 
 # receiver ISP USER: USER gets a key; the ISP registers it
 receiver() {
-  h=$(getent passwd "$2" | cut -d: -f6)
-  if [ -f "$h/.im2k/secret" ]; then
-    pk=$(tr -d '\n' <"$h/.im2k/public")
+  _h=$(getent passwd "$2" | cut -d: -f6)
+  if [ -f "$_h/.im2k/secret" ]; then
+    _pk=$(tr -d '\n' <"$_h/.im2k/public")
   else
-    pk=$(env HOME="$h" setuidgid "$2" "$T/$1/bin/im2k-keygen" "$h/.im2k") || die "im2k-keygen"
+    _pk=$(env HOME="$_h" setuidgid "$2" "$T/$1/bin/im2k-keygen" "$_h/.im2k") || die "im2k-keygen"
   fi
   grep -v "^$2:" "$T/$1/control/users" >"$T/$1/control/users.new"
-  echo "$2:$pk" >>"$T/$1/control/users.new"
+  echo "$2:$_pk" >>"$T/$1/control/users.new"
   mv "$T/$1/control/users.new" "$T/$1/control/users"
   "$T/$1/bin/im2k-users" || die "im2k-users"
 }
@@ -63,32 +63,32 @@ sender() {
 
 # as USER ISP PROG ARGS...: run an ISP's program as USER, in USER's home
 as() {
-  u=$1 i=$2 p=$3; shift 3
-  h=$(getent passwd "$u" | cut -d: -f6)
-  (cd "$h" && env HOME="$h" setuidgid "$u" "$T/$i/bin/$p" "$@")
+  _u=$1 _i=$2 _p=$3; shift 3
+  _h=$(getent passwd "$_u" | cut -d: -f6)
+  (cd "$_h" && env HOME="$_h" setuidgid "$_u" "$T/$_i/bin/$_p" "$@")
 }
 
 # services NAME...: run the daemons of these ISPs under svscan in $T/svc
 services() {
   mkdir -p "$T/svc"
-  for i in "$@"; do
-    for d in im2k-inboxd im2k-fetchd im2k-notifyd; do
-      ln -sfn "$T/$i/service/$d" "$T/svc/$i-$d"
+  for _i in "$@"; do
+    for _d in im2k-inboxd im2k-fetchd im2k-notifyd; do
+      ln -sfn "$T/$_i/service/$_d" "$T/svc/$_i-$_d"
     done
   done
   (cd "$T/svc" && exec env - PATH="$PATH" svscan . >"$T/svscan.log" 2>&1) &
   echo $! >"$T/svscan.pid"
   # wait until every service runs
-  n=0
-  while [ $n -lt 100 ]; do
-    up=1
-    for s in "$T"/svc/*; do
-      svstat "$s" 2>/dev/null | grep -q ': up' || up=0
+  _n=0
+  while [ $_n -lt 100 ]; do
+    _up=1
+    for _s in "$T"/svc/*; do
+      svstat "$_s" 2>/dev/null | grep -q ': up' || _up=0
     done
-    [ $up = 1 ] && break
-    sleep 0.1; n=$((n+1))
+    [ $_up = 1 ] && break
+    sleep 0.1; _n=$((_n+1))
   done
-  [ $up = 1 ] || { svstat "$T"/svc/* >&2; die "services did not start"; }
+  [ $_up = 1 ] || { svstat "$T"/svc/* >&2; die "services did not start"; }
   sleep 0.3
 }
 
@@ -96,24 +96,24 @@ services() {
 stop() {
   [ -f "$T/svscan.pid" ] || return 0
   kill "$(cat "$T/svscan.pid")" 2>/dev/null
-  for s in "$T"/svc/* "$T"/svc/*/log; do svc -dx "$s" 2>/dev/null; done
-  n=0
-  while [ $n -lt 100 ]; do
-    alive=0
-    for s in "$T"/svc/* "$T"/svc/*/log; do svok "$s" 2>/dev/null && alive=1; done
-    [ $alive = 0 ] && break
-    sleep 0.1; n=$((n+1))
+  for _s in "$T"/svc/* "$T"/svc/*/log; do svc -dx "$_s" 2>/dev/null; done
+  _n=0
+  while [ $_n -lt 100 ]; do
+    _alive=0
+    for _s in "$T"/svc/* "$T"/svc/*/log; do svok "$_s" 2>/dev/null && _alive=1; done
+    [ $_alive = 0 ] && break
+    sleep 0.1; _n=$((_n+1))
   done
   rm -f "$T/svscan.pid"
 }
 
 # waitfor SECONDS CMD...: poll until CMD succeeds
 waitfor() {
-  t=$1; shift
-  n=0
-  while [ $n -lt $((t * 10)) ]; do
+  _t=$1; shift
+  _n=0
+  while [ $_n -lt $((_t * 10)) ]; do
     "$@" >/dev/null 2>&1 && return 0
-    sleep 0.1; n=$((n+1))
+    sleep 0.1; _n=$((_n+1))
   done
   return 1
 }
@@ -135,7 +135,7 @@ pair() {
 }
 unpair() {
   stop
-  for u in "$@"; do userdel "$u" 2>/dev/null; groupdel "$u" 2>/dev/null; done
+  for _u in "$@"; do userdel "$_u" 2>/dev/null; groupdel "$_u" 2>/dev/null; done
   rm -rf "$T"
 }
 # pid SERVICE: the pid of a service's daemon
