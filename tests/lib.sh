@@ -8,6 +8,8 @@ BIN="$TOP/$B/bin"
 IM2K_ACCOUNTS="$(head -n 6 "$TOP/conf-users" | tr '\n' ' ')"
 
 die() { echo "$0: $*" >&2; exit 111; }
+# a signal ends the script through its EXIT trap, which stops its daemons
+trap 'exit 111' INT TERM HUP PIPE
 
 # accounts: the service accounts from conf-users (groups first)
 accounts() {
@@ -89,7 +91,15 @@ services() {
     sleep 0.1; _n=$((_n+1))
   done
   [ $_up = 1 ] || { svstat "$T"/svc/* >&2; die "services did not start"; }
-  sleep 0.3
+  # a daemon that dies at once (a port taken by another run, a bad
+  # control file) shows up as a new pid: say which, and why
+  _p0=$(svstat "$T"/svc/* | sed 's/ [0-9]* seconds$//')
+  sleep 0.5
+  _p1=$(svstat "$T"/svc/* | sed 's/ [0-9]* seconds$//')
+  if [ "$_p0" != "$_p1" ]; then
+    for _s in "$T"/svc/*; do tail -n 2 "$_s/log/main/current" >&2; done
+    die "a daemon keeps restarting"
+  fi
 }
 
 # stop: end svscan, then every supervise under it, and wait for them

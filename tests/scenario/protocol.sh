@@ -67,16 +67,34 @@ for s in b-im2k-inboxd:127.0.0.3:2000:$PB a-im2k-fetchd:127.0.0.2:2001:$PA; do
   svcname=${s%%:*}; r=${s#*:}; ip=${r%%:*}; r=${r#*:}; port=${r%%:*}; key=${r#*:}
   p0=$(pid $svcname)
   rss0=$(awk '/VmRSS/ {print $2}' /proc/$p0/status)
+  hexport=$(echo $ip | awk -F. -v p=$port '{ printf "%02X%02X%02X%02X:%04X", $4, $3, $2, $1, p }')
+  drops0=$(awk -v p="$hexport" '$2 == p { print $NF }' /proc/net/udp)
   start=$(date +%s.%N)
   "$PROBE" flood $ip $port $FLOOD 7 "$key" >"$T/out" 2>&1
   rc=$?
   end=$(date +%s.%N)
   rss1=$(awk '/VmRSS/ {print $2}' /proc/$p0/status)
-  echo "# $svcname: $(cat "$T/out"), $(awk "BEGIN { printf \"%.2f\", $end - $start }") s, RSS ${rss0} kB -> ${rss1} kB"
+  drops1=$(awk -v p="$hexport" '$2 == p { print $NF }' /proc/net/udp)
+  echo "# $svcname: $(cat "$T/out"), $(awk "BEGIN { printf \"%.2f\", $end - $start }") s, $((drops1 - drops0)) dropped by the kernel for a full socket buffer, RSS ${rss0} kB -> ${rss1} kB"
   check "$svcname: $FLOOD hostile datagrams got 0 bytes back" [ $rc = 0 ]
   check "$svcname: still the same process" [ "$(pid $svcname)" = "$p0" ]
   check "$svcname: memory bounded (RSS $rss0 -> $rss1 kB)" [ $((rss1 - rss0)) -lt 4096 ]
 done
+# notifyd listens on no port, but its socket for answers is bound: find it
+# through /proc and flood it too
+np=$(pid a-im2k-notifyd)
+ino=$(ls -l /proc/$np/fd 2>/dev/null | sed -n 's/.*socket:\[\([0-9]*\)\].*/\1/p' | head -n 1)
+nport=$(awk -v ino="$ino" '$10 == ino { split($2, a, ":"); print a[2] }' /proc/net/udp)
+if [ -n "$nport" ]; then
+  nport=$(printf '%d' 0x$nport)
+  "$PROBE" flood 127.0.0.2 $nport $FLOOD 9 "$PB" >"$T/out" 2>&1
+  rc=$?
+  echo "# a-im2k-notifyd: $(cat "$T/out")"
+  check "a-im2k-notifyd: $FLOOD hostile datagrams got 0 bytes back" [ $rc = 0 ]
+  check "a-im2k-notifyd: still the same process" [ "$(pid a-im2k-notifyd)" = "$np" ]
+else
+  nok "could not find a-im2k-notifyd's socket"
+fi
 printf 'Subject: after\n\nafter the flood\n' | as $SA a im2k-inject $RB@b.example
 if command -v strace >/dev/null; then
   # the control: a real fetch does open the archive, and strace sees it
