@@ -42,6 +42,9 @@ static void poke(int hfd)
   close(fd);
 }
 
+static int record(struct ctx *c, const unsigned char handle[MSG_HANDLE], const char *rcpt,
+                  const char *suffix);
+
 static int fetch(struct ctx *c, struct rd *r, struct wr *w)
 {
   struct msg_fetch_req q;
@@ -73,6 +76,9 @@ static int fetch(struct ctx *c, struct rd *r, struct wr *w)
   got = n ? pread(fd, data, n, (off_t)q.offset) : 0;
   close(fd);
   if (got < 0 || (size_t)got != n) { wr_u8(w, MSG_TEMP); return 1; }
+  /* the first block: the sender's status says "fetched" (from now on the
+   * message can no longer be withdrawn) */
+  if (q.offset == 0) (void)record(c, q.handle, q.rcpt, ".f");
   wr_u8(w, MSG_OK);
   wr_u64(w, (uint64_t)st.st_size);
   wr_u64(w, q.offset);
@@ -81,32 +87,33 @@ static int fetch(struct ctx *c, struct rd *r, struct wr *w)
   return 1;
 }
 
+/* record: queue/confirm/new/HANDLEHEX.RCPTHASH[suffix] for im2k-notifyd;
+ * idempotent, a repeated record finds the first one there */
+static int record(struct ctx *c, const unsigned char handle[MSG_HANDLE], const char *rcpt,
+                  const char *suffix)
+{
+  unsigned char rh[16];
+  char name[2 * MSG_HANDLE + 2 + 33 + 8], hx[2 * MSG_HANDLE + 1], rx[33], line[ADDR_MAX + 2];
+  if (crypto_generichash(rh, sizeof rh, (const unsigned char *)rcpt, strlen(rcpt), NULL, 0) != 0)
+    return -1;
+  hex_encode(hx, handle, MSG_HANDLE);
+  hex_encode(rx, rh, sizeof rh);
+  snprintf(name, sizeof name, "%s.%s%s", hx, rx, suffix);
+  snprintf(line, sizeof line, "%s\n", rcpt);
+  if (mdq_put(c->cfd, name, line, strlen(line), 0640, 0) == -1 && errno != EEXIST) {
+    warn_sys("unable to record %s", name);
+    return -1;
+  }
+  poke(c->hfd);
+  return 0;
+}
+
 static int confirm(struct ctx *c, struct rd *r, struct wr *w)
 {
   struct msg_confirm_req q;
-  unsigned char rh[16];
-  char name[2 * MSG_HANDLE + 2 + 33], hx[2 * MSG_HANDLE + 1], rx[33], line[ADDR_MAX + 2];
-  int e;
   if (msg_get_confirm_req(r, &q) == -1) { wr_u8(w, MSG_BAD); return 1; }
   if (!token_check(q.token, c->tokenkey, q.handle, q.rcpt)) { wr_u8(w, MSG_NOENT); return 1; }
-  if (crypto_generichash(rh, sizeof rh, (const unsigned char *)q.rcpt, strlen(q.rcpt), NULL, 0) != 0) {
-    wr_u8(w, MSG_TEMP);
-    return 1;
-  }
-  hex_encode(hx, q.handle, MSG_HANDLE);
-  hex_encode(rx, rh, sizeof rh);
-  snprintf(name, sizeof name, "%s.%s", hx, rx);
-  snprintf(line, sizeof line, "%s\n", q.rcpt);
-  /* idempotent: a repeated confirmation finds its record already there */
-  if (mdq_put(c->cfd, name, line, strlen(line), 0640, 0) == -1 && errno != EEXIST) {
-    e = errno;
-    errno = e;
-    warn_sys("unable to record confirmation %s", name);
-    wr_u8(w, MSG_TEMP);
-    return 1;
-  }
-  poke(c->hfd);
-  wr_u8(w, MSG_OK);
+  wr_u8(w, record(c, q.handle, q.rcpt, "") == 0 ? MSG_OK : MSG_TEMP);
   return 1;
 }
 

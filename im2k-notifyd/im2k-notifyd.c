@@ -9,6 +9,12 @@
  * seconds (default 1800), doubling each time up to 24 h; after
  * control/lifetime seconds (default 604800: 7 days) from injection the
  * recipient is marked gaveup.
+ * Recipients wait in a heap ordered by their next sending time, and
+ * confirmations find theirs through a hash table, so the work per event
+ * does not grow with the number of pending recipients.
+ * Records in queue/confirm/new: HANDLEHEX.RCPTHASH (confirmed),
+ * HANDLEHEX.RCPTHASH.f (fetched: a download began), and from im2k-archive
+ * in queue/job/new: HANDLEHEX.cancel (the sender withdrew the message).
  * SECURITY: starts as root only to read keys/secret and keys/token, then
  * runs as im2kn (group im2kq).  Queue files are checked like any input: a
  * job must belong to the uid it names. */
@@ -40,10 +46,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#define INFLIGHT_MAX 256
+#define SLOTS 65536     /* requests awaiting an answer, by request id */
+#define BURST 512       /* sendings per turn of the loop, between reads */
 #define RTO_FIRST 1000
 #define RTO_MAX (3600 * 1000)
 #define RENOTIFY_MAX ((int64_t)24 * 3600 * 1000)
+#define NOWHERE ((size_t)-1)
 
 struct jobrec;
 
@@ -54,6 +62,9 @@ struct rs {
   int64_t due;            /* monotonic ms; -1: nothing to send */
   int64_t rto;            /* next wait if this send goes unanswered */
   int64_t renotify;       /* next wait after an acknowledgement */
+  size_t hidx;            /* place in the heap, or NOWHERE */
+  long slot;              /* its request awaiting an answer, or -1 */
+  struct rs *hnext;       /* chain in the (handle, rh) table */
 };
 
 struct jobrec {
@@ -63,16 +74,22 @@ struct jobrec {
   struct rs *r;
   size_t nfinal;
   int dirty;
+  int64_t flushed;
   struct jobrec *next;
 };
 
+/* a request awaiting its answer, at the slot its request id names; a
+ * later request that lands on the same slot takes it (the earlier one is
+ * then as good as lost: it is sent again on schedule) */
 struct inflight {
-  int used;
   unsigned char reqid[PACKET_REQID];
-  unsigned char k[PACKET_KEY];
-  struct sockaddr_in sa;
   struct rs *rs;
-  int64_t sent;
+};
+
+/* a peer: an address we notify, with its precomputed key */
+struct peer {
+  struct sockaddr_in sa;
+  unsigned char k[PACKET_KEY];
 };
 
 static char home[HOME_MAX];
@@ -80,9 +97,132 @@ static int hfd, qfd, sfd, cfd, ufd, tfd;
 static unsigned char pk[32], tokenkey[TOKEN_KEY];
 static struct keycache *kc;
 static struct jobrec *jobs;
-static struct inflight fl[INFLIGHT_MAX];
+static struct inflight *fl;
+static struct peer *peers;
+static size_t npeers;
 static uint64_t renotify_s = 1800, lifetime_s = 604800;
-static int64_t lastflush;
+static unsigned long sent_total, acked_total;
+
+/* the heap of recipients by due time */
+static struct rs **heap;
+static size_t hn, hcap;
+
+static void hswap(size_t a, size_t b)
+{
+  struct rs *t = heap[a];
+  heap[a] = heap[b];
+  heap[b] = t;
+  heap[a]->hidx = a;
+  heap[b]->hidx = b;
+}
+
+static void hup(size_t i)
+{
+  while (i && heap[(i - 1) / 2]->due > heap[i]->due) {
+    hswap(i, (i - 1) / 2);
+    i = (i - 1) / 2;
+  }
+}
+
+static void hdown(size_t i)
+{
+  for (;;) {
+    size_t l = 2 * i + 1, m = i;
+    if (l < hn && heap[l]->due < heap[m]->due) m = l;
+    if (l + 1 < hn && heap[l + 1]->due < heap[m]->due) m = l + 1;
+    if (m == i) return;
+    hswap(i, m);
+    i = m;
+  }
+}
+
+static void unsched(struct rs *r)
+{
+  size_t i = r->hidx;
+  if (i == NOWHERE) return;
+  r->hidx = NOWHERE;
+  if (i == --hn) return;
+  heap[i] = heap[hn];
+  heap[i]->hidx = i;
+  hup(i);
+  hdown(heap[i]->hidx);
+}
+
+/* sched: send to r at due (monotonic ms); -1 takes it off the heap */
+static void sched(struct rs *r, int64_t due)
+{
+  unsched(r);
+  r->due = due;
+  if (due < 0) return;
+  if (hn == hcap) {
+    size_t cap = hcap ? 2 * hcap : 1024;
+    struct rs **h = realloc(heap, cap * sizeof *h);
+    if (!h) die_nomem();
+    heap = h;
+    hcap = cap;
+  }
+  heap[hn] = r;
+  r->hidx = hn++;
+  hup(r->hidx);
+}
+
+/* the table from (handle, address hash) to recipient */
+static struct rs **tab;
+static size_t tabn, tabcount;
+
+static size_t tslot(const unsigned char *handle, const unsigned char *rh)
+{
+  uint64_t a, b;
+  memcpy(&a, rh, 8);
+  memcpy(&b, handle + 8, 8);
+  return (size_t)((a ^ (b * 0x9E3779B97F4A7C15ull)) & (tabn - 1));
+}
+
+static void tadd(struct rs *r)
+{
+  size_t i;
+  if (tabcount + 1 > tabn / 2) {
+    size_t n = tabn ? 2 * tabn : 4096, old = tabn;
+    struct rs **o = tab;
+    tab = calloc(n, sizeof *tab);
+    if (!tab) die_nomem();
+    tabn = n;
+    for (i = 0; i < old; i++)
+      while (o[i]) {
+        struct rs *x = o[i];
+        size_t k;
+        o[i] = x->hnext;
+        k = tslot(x->job->j.handle, x->rh);
+        x->hnext = tab[k];
+        tab[k] = x;
+      }
+    free(o);
+  }
+  i = tslot(r->job->j.handle, r->rh);
+  r->hnext = tab[i];
+  tab[i] = r;
+  tabcount++;
+}
+
+static void tdel(struct rs *r)
+{
+  struct rs **p = &tab[tslot(r->job->j.handle, r->rh)];
+  for (; *p; p = &(*p)->hnext)
+    if (*p == r) {
+      *p = r->hnext;
+      tabcount--;
+      return;
+    }
+}
+
+static struct rs *tfind(const unsigned char *handle, const unsigned char *rh)
+{
+  struct rs *r;
+  if (!tabn) return NULL;
+  for (r = tab[tslot(handle, rh)]; r; r = r->hnext)
+    if (!memcmp(r->rh, rh, 16) && !memcmp(r->job->j.handle, handle, JOB_HANDLE)) return r;
+  return NULL;
+}
 
 static void flush(struct jobrec *jr)
 {
@@ -97,8 +237,10 @@ static void flush(struct jobrec *jr)
   if (status_encode(v, jr->j.nrcpt, &b) == -1 ||
       file_put_atomic(sfd, jr->sname, b.p, b.len, 0644) == -1)
     warn_sys("unable to write status of %s", jr->name);
-  else
+  else {
     jr->dirty = 0;
+    jr->flushed = now_ms();
+  }
   buf_free(&b);
   free(v);
 }
@@ -107,6 +249,7 @@ static void finish(struct jobrec *jr)
 {
   struct jobrec **p;
   char path[64];
+  size_t i;
   flush(jr);
   if (jr->dirty) return; /* keep it until its status is safe */
   snprintf(path, sizeof path, "cur/%s", jr->name);
@@ -117,10 +260,10 @@ static void finish(struct jobrec *jr)
   info("done %s", jr->name);
   for (p = &jobs; *p; p = &(*p)->next)
     if (*p == jr) { *p = jr->next; break; }
-  {
-    size_t i;
-    for (i = 0; i < INFLIGHT_MAX; i++)
-      if (fl[i].used && fl[i].rs->job == jr) fl[i].used = 0;
+  for (i = 0; i < jr->j.nrcpt; i++) {
+    if (jr->r[i].slot >= 0) fl[jr->r[i].slot].rs = NULL;
+    unsched(&jr->r[i]);
+    tdel(&jr->r[i]);
   }
   free(jr->r);
   job_free(&jr->j);
@@ -129,11 +272,11 @@ static void finish(struct jobrec *jr)
 
 static void rs_set(struct rs *r, int state)
 {
-  if (status_final(r->st.state)) return;
+  if (status_final(r->st.state) || r->st.state == state) return;
   r->st.state = state;
   r->job->dirty = 1;
   if (status_final(state)) {
-    r->due = -1;
+    sched(r, -1);
     r->job->nfinal++;
   }
 }
@@ -147,10 +290,18 @@ static void badjob(const char *dir, const char *name, const char *why)
   if (renameat(qfd, from, qfd, to) == -1) warn_sys("unable to move job %s aside", name);
 }
 
+static struct jobrec *findjob(const unsigned char *handle)
+{
+  struct jobrec *jr;
+  for (jr = jobs; jr; jr = jr->next)
+    if (!memcmp(jr->j.handle, handle, JOB_HANDLE)) return jr;
+  return NULL;
+}
+
 /* load: a job from dir/name into memory, with its saved status */
 static void load(const char *dir, const char *name)
 {
-  char path[64];
+  char path[300];
   unsigned char *p;
   size_t n, i, k;
   struct stat st;
@@ -180,10 +331,10 @@ static void load(const char *dir, const char *name)
   free(p);
   hex_encode(jr->name, jr->j.handle, JOB_HANDLE);
   if (strcmp(jr->name, name) || get_u32(jr->j.handle) != jr->j.uid ||
-      (st.st_uid != jr->j.uid && st.st_uid != getuid())) {
+      (st.st_uid != jr->j.uid && st.st_uid != getuid()) || findjob(jr->j.handle)) {
     job_free(&jr->j);
     free(jr);
-    badjob(dir, name, "does not belong to the uid it names");
+    badjob(dir, name, "does not belong to the uid it names, or repeats a job");
     return;
   }
   hex_encode(jr->sname, jr->j.status, JOB_STATUS);
@@ -193,27 +344,55 @@ static void load(const char *dir, const char *name)
     if (status_parse(p, n, &sv, &ns) == -1) { sv = NULL; ns = 0; }
     free(p);
   }
-  for (i = 0; i < jr->j.nrcpt; i++) {
+  jr->next = jobs;
+  jobs = jr;
+  for (i = 0, k = 0; i < jr->j.nrcpt; i++) {
     struct rs *r = &jr->r[i];
     r->job = jr;
+    r->hidx = NOWHERE;
+    r->slot = -1;
     r->st.state = STATUS_QUEUED;
     snprintf(r->st.rcpt, sizeof r->st.rcpt, "%s", jr->j.rcpt[i]);
-    for (k = 0; k < ns; k++)
-      if (!strcmp(sv[k].rcpt, r->st.rcpt)) { r->st = sv[k]; break; }
+    /* saved records are in job order: look there first */
+    if (k < ns && !strcmp(sv[k].rcpt, r->st.rcpt)) r->st = sv[k++];
+    else {
+      size_t x;
+      for (x = 0; x < ns; x++)
+        if (!strcmp(sv[x].rcpt, r->st.rcpt)) { r->st = sv[x]; break; }
+    }
     if (crypto_generichash(r->rh, sizeof r->rh, (const unsigned char *)r->st.rcpt,
                            strlen(r->st.rcpt), NULL, 0) != 0)
       die(EXIT_TEMP, "hash failed");
     r->rto = RTO_FIRST;
     r->renotify = (int64_t)renotify_s * 1000;
-    r->due = status_final(r->st.state) ? -1 : now;
+    tadd(r);
     if (status_final(r->st.state)) jr->nfinal++;
+    else sched(r, now);
   }
   free(sv);
   jr->dirty = 1;
-  jr->next = jobs;
-  jobs = jr;
   flush(jr);
   if (jr->nfinal == jr->j.nrcpt) finish(jr);
+}
+
+/* cancel: the sender withdrew the message (im2k-archive removed it from
+ * the archive first, so nothing more can be fetched) */
+static void cancel(const char *dir, const char *name)
+{
+  unsigned char h[JOB_HANDLE];
+  char path[300];
+  struct jobrec *jr;
+  size_t i;
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  if (hex_decode(h, JOB_HANDLE, name, 2 * JOB_HANDLE) == 0 && (jr = findjob(h))) {
+    for (i = 0; i < jr->j.nrcpt; i++)
+      if (!status_final(jr->r[i].st.state)) rs_set(&jr->r[i], STATUS_CANCELED);
+    info("canceled %s", jr->name);
+    flush(jr);
+    if (jr->dirty) return; /* try again with the next scan */
+    if (jr->nfinal == jr->j.nrcpt) finish(jr);
+  }
+  if (unlinkat(qfd, path, 0) == -1) warn_sys("unable to remove queue/job/%s", path);
 }
 
 static void scan(const char *dir)
@@ -228,7 +407,12 @@ static void scan(const char *dir)
   }
   while ((de = readdir(d))) {
     char from[300], to[300];
+    size_t n = strlen(de->d_name);
     if (de->d_name[0] == '.') continue;
+    if (n == 2 * JOB_HANDLE + 7 && !strcmp(de->d_name + 2 * JOB_HANDLE, ".cancel")) {
+      cancel(dir, de->d_name);
+      continue;
+    }
     if (!strcmp(dir, "new")) {
       /* take it: from now on it is ours, in cur/ */
       snprintf(from, sizeof from, "new/%s", de->d_name);
@@ -241,11 +425,15 @@ static void scan(const char *dir)
   closedir(d);
 }
 
-/* confirmations: queue/confirm/new/HANDLEHEX.RCPTHASHHEX from fetchd */
+/* confirmations: every record in queue/confirm/new is applied, the
+ * statuses they change are written, and only then are they removed */
 static void confirmations(void)
 {
   DIR *d;
   struct dirent *de;
+  char **done = NULL;
+  size_t nd = 0, cap = 0, i;
+  struct jobrec *jr, *next;
   int fd = openat(cfd, "new", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd == -1 || !(d = fdopendir(fd))) {
     warn_sys("unable to read queue/confirm/new");
@@ -254,52 +442,81 @@ static void confirmations(void)
   }
   while ((de = readdir(d))) {
     unsigned char h[JOB_HANDLE], rh[16];
-    struct jobrec *jr;
-    char path[300];
-    size_t i;
-    int known = 0;
+    size_t n = strlen(de->d_name);
+    int fetched = n == 2 * JOB_HANDLE + 1 + 32 + 2 && !strcmp(de->d_name + n - 2, ".f");
+    struct rs *r;
     if (de->d_name[0] == '.') continue;
-    snprintf(path, sizeof path, "new/%s", de->d_name);
-    if (strlen(de->d_name) != 2 * JOB_HANDLE + 1 + 32 || de->d_name[2 * JOB_HANDLE] != '.' ||
+    if (nd == cap) {
+      char **x;
+      cap = cap ? 2 * cap : 64;
+      x = realloc(done, cap * sizeof *x);
+      if (!x) break; /* the rest waits for the next scan */
+      done = x;
+    }
+    if ((n != 2 * JOB_HANDLE + 1 + 32 && !fetched) || de->d_name[2 * JOB_HANDLE] != '.' ||
         hex_decode(h, JOB_HANDLE, de->d_name, 2 * JOB_HANDLE) == -1 ||
         hex_decode(rh, 16, de->d_name + 2 * JOB_HANDLE + 1, 32) == -1) {
-      warn("removing queue/confirm/%s: not a confirmation", path);
-      if (unlinkat(cfd, path, 0) == -1) warn_sys("unable to remove queue/confirm/%s", path);
-      continue;
+      warn("removing queue/confirm/new/%s: not a confirmation", de->d_name);
+    } else if (!(r = tfind(h, rh))) {
+      if (!fetched) info("confirmation %s for no pending recipient", de->d_name);
+    } else if (fetched) {
+      if (r->st.state == STATUS_QUEUED || r->st.state == STATUS_NOTIFIED) {
+        r->st.state = STATUS_FETCHED;
+        r->job->dirty = 1;
+      }
+    } else if (r->st.state != STATUS_CONFIRMED) {
+      /* the receiver has it: that is the truth, even after gaveup */
+      if (status_final(r->st.state)) {
+        r->st.state = STATUS_CONFIRMED;
+        r->job->dirty = 1;
+      } else
+        rs_set(r, STATUS_CONFIRMED);
+      info("confirmed %s %s", r->job->name, r->st.rcpt);
     }
-    for (jr = jobs; jr; jr = jr->next)
-      if (!memcmp(jr->j.handle, h, JOB_HANDLE)) break;
-    if (jr)
-      for (i = 0; i < jr->j.nrcpt; i++)
-        if (!memcmp(jr->r[i].rh, rh, 16)) {
-          known = 1;
-          if (jr->r[i].st.state != STATUS_CONFIRMED) {
-            /* the receiver has it: that is the truth, even after gaveup */
-            if (status_final(jr->r[i].st.state)) {
-              jr->r[i].st.state = STATUS_CONFIRMED;
-              jr->dirty = 1;
-            } else
-              rs_set(&jr->r[i], STATUS_CONFIRMED);
-            info("confirmed %s %s", jr->name, jr->r[i].st.rcpt);
-          }
-          flush(jr);
-          if (jr->dirty) known = -1; /* keep the record until the status is safe */
-          break;
-        }
-    if (known == -1) continue;
-    if (!known) info("confirmation %s for no pending recipient", de->d_name);
-    if (unlinkat(cfd, path, 0) == -1) warn_sys("unable to remove queue/confirm/%s", path);
-    if (jr && known && jr->nfinal == jr->j.nrcpt) finish(jr);
+    if (!(done[nd] = strdup(de->d_name))) break;
+    nd++;
   }
   closedir(d);
+  for (jr = jobs; jr; jr = jr->next) flush(jr);
+  for (jr = jobs; jr; jr = jr->next)
+    if (jr->dirty) {
+      /* a status could not be written: keep every record for next time */
+      for (i = 0; i < nd; i++) free(done[i]);
+      free(done);
+      return;
+    }
+  for (i = 0; i < nd; i++) {
+    char path[300];
+    snprintf(path, sizeof path, "new/%s", done[i]);
+    if (unlinkat(cfd, path, 0) == -1) warn_sys("unable to remove queue/confirm/%s", path);
+    free(done[i]);
+  }
+  free(done);
+  for (jr = jobs; jr; jr = next) {
+    next = jr->next;
+    if (jr->nfinal == jr->j.nrcpt) finish(jr);
+  }
 }
 
-static struct inflight *slot(void)
+/* peer: the key for this address and server key, kept for answers */
+static struct peer *peer(const struct sockaddr_in *sa, const unsigned char spk[32])
 {
   size_t i;
-  for (i = 0; i < INFLIGHT_MAX; i++)
-    if (!fl[i].used) return &fl[i];
-  return NULL;
+  unsigned char k[PACKET_KEY];
+  if (keycache_get(kc, spk, k) == -1) return NULL;
+  for (i = 0; i < npeers; i++)
+    if (peers[i].sa.sin_addr.s_addr == sa->sin_addr.s_addr && peers[i].sa.sin_port == sa->sin_port &&
+        !sodium_memcmp(peers[i].k, k, PACKET_KEY))
+      return &peers[i];
+  if (npeers % 64 == 0) {
+    struct peer *x = realloc(peers, (npeers + 64) * sizeof *x);
+    if (!x) return NULL;
+    peers = x;
+  }
+  peers[npeers].sa = *sa;
+  memcpy(peers[npeers].k, k, PACKET_KEY);
+  sodium_memzero(k, sizeof k);
+  return &peers[npeers++];
 }
 
 static void send_note(struct rs *r, int64_t now)
@@ -308,17 +525,15 @@ static void send_note(struct rs *r, int64_t now)
   struct server s;
   struct table t;
   struct inflight *f;
-  unsigned char body[PACKET_MAX], pkt[PACKET_MAX];
+  struct peer *pe;
+  struct sockaddr_in sa;
+  unsigned char body[PACKET_MAX], pkt[PACKET_MAX], reqid[PACKET_REQID];
   struct wr w;
   int found, len;
-  size_t i;
-  for (i = 0; i < INFLIGHT_MAX; i++) /* a resend replaces the unanswered one */
-    if (fl[i].used && fl[i].rs == r) fl[i].used = 0;
-  f = slot();
-  if (!f) { r->due = now + 100; return; }
+  if (r->slot >= 0) { fl[r->slot].rs = NULL; r->slot = -1; } /* a resend replaces it */
   if (table_open(&t, hfd, "control/servers.cdb") == -1) {
     warn_sys("unable to open control/servers.cdb");
-    r->due = now + 10000;
+    sched(r, now + 10000);
     return;
   }
   found = servers_lookup(&t, addr_domain(r->st.rcpt), &s);
@@ -326,11 +541,13 @@ static void send_note(struct rs *r, int64_t now)
   if (found != 1) {
     /* perhaps not yet in the table: keep trying on the slow schedule */
     warn("no server known for %s (control/servers)", r->st.rcpt);
-    r->due = now + r->rto;
+    sched(r, now + r->rto);
     r->rto = r->rto * 2 < RTO_MAX ? r->rto * 2 : RTO_MAX;
     return;
   }
-  if (keycache_get(kc, s.pk, f->k) == -1) { r->due = now + 1000; return; }
+  udp_addr(&sa, s.ip, s.inbox_port);
+  pe = peer(&sa, s.pk);
+  if (!pe) { sched(r, now + 1000); return; }
   snprintf(n.sender, sizeof n.sender, "%s", r->job->j.sender);
   snprintf(n.rcpt, sizeof n.rcpt, "%s", r->st.rcpt);
   memcpy(n.handle, r->job->j.handle, MSG_HANDLE);
@@ -339,104 +556,110 @@ static void send_note(struct rs *r, int64_t now)
   token_make(n.token, tokenkey, n.handle, n.rcpt);
   wr_init(&w, body, PACKET_QBODY_MAX);
   msg_put_note(&w, &n);
-  if (w.err) { r->due = -1; return; }
-  len = packet_seal_request(pkt, KIND_NOTIFY, pk, f->k, body, w.pos, 0, f->reqid);
-  if (len == -1) { r->due = -1; return; }
-  udp_addr(&f->sa, s.ip, s.inbox_port);
-  if (sendto(ufd, pkt, (size_t)len, 0, (struct sockaddr *)&f->sa, sizeof f->sa) == -1)
+  if (w.err) { sched(r, -1); return; }
+  len = packet_seal_request(pkt, KIND_NOTIFY, pk, pe->k, body, w.pos, 0, reqid);
+  if (len == -1) { sched(r, -1); return; }
+  if (sendto(ufd, pkt, (size_t)len, 0, (struct sockaddr *)&sa, sizeof sa) == -1 &&
+      errno != EAGAIN && errno != ENOBUFS)
     warn_sys("unable to send to %s:%u", s.ip, s.inbox_port);
-  f->used = 1;
+  f = &fl[get_u16(reqid)];
+  if (f->rs) f->rs->slot = -1;
+  memcpy(f->reqid, reqid, PACKET_REQID);
   f->rs = r;
-  f->sent = now;
+  r->slot = get_u16(reqid);
+  sent_total++;
   r->st.tries++;
   r->st.last = (int64_t)time(NULL);
   r->job->dirty = 1;
-  r->due = now + r->rto;
+  sched(r, now + r->rto);
   r->rto = r->rto * 2 < RTO_MAX ? r->rto * 2 : RTO_MAX;
 }
 
 static void answer(const unsigned char *p, size_t n, const struct sockaddr_in *from)
 {
   unsigned char plain[PACKET_MAX], reqid[PACKET_REQID];
-  const unsigned char *body;
-  size_t bl, i, k;
+  const unsigned char *body = NULL;
+  size_t bl = 0, i;
   struct rd r;
   int64_t now = now_ms();
   struct inflight *f = NULL;
-  /* the answer opens under the key of one of our requests to its source
-   * (two domains may share an address with different keys) */
-  for (i = 0; i < INFLIGHT_MAX && !f; i++) {
-    if (!fl[i].used || fl[i].sa.sin_addr.s_addr != from->sin_addr.s_addr ||
-        fl[i].sa.sin_port != from->sin_port)
+  /* the answer opens under the key of a peer at its source address (two
+   * domains may share an address with different keys) */
+  for (i = 0; i < npeers && !f; i++) {
+    if (peers[i].sa.sin_addr.s_addr != from->sin_addr.s_addr || peers[i].sa.sin_port != from->sin_port)
       continue;
-    if (packet_open_response(p, n, KIND_NOTIFY, fl[i].k, plain, &body, &bl, reqid) == -1) continue;
-    for (k = 0; k < INFLIGHT_MAX; k++)
-      if (fl[k].used && !memcmp(fl[k].reqid, reqid, PACKET_REQID) &&
-          !sodium_memcmp(fl[k].k, fl[i].k, PACKET_KEY)) {
-        f = &fl[k];
-        break;
-      }
-    if (!f) return; /* an answer to a request we no longer wait for */
+    if (packet_open_response(p, n, KIND_NOTIFY, peers[i].k, plain, &body, &bl, reqid) == -1) continue;
+    f = &fl[get_u16(reqid)];
+    if (!f->rs || memcmp(f->reqid, reqid, PACKET_REQID)) return; /* no longer awaited */
   }
   if (!f) return;
   {
     struct rs *rs = f->rs;
     int st;
-    f->used = 0;
+    f->rs = NULL;
+    rs->slot = -1;
     rd_init(&r, body, bl);
     st = rd_u8(&r);
     if (r.err) return;
+    if (status_final(rs->st.state)) return;
     if (st == MSG_OK) {
+      acked_total++;
       if (rs->st.state == STATUS_QUEUED) rs_set(rs, STATUS_NOTIFIED);
       rs->rto = RTO_FIRST;
-      rs->due = now + rs->renotify;
+      sched(rs, now + rs->renotify);
       rs->renotify = rs->renotify * 2 < RENOTIFY_MAX ? rs->renotify * 2 : RENOTIFY_MAX;
     } else if (st == MSG_TEMP) {
-      rs->due = now + rs->rto;
+      sched(rs, now + rs->rto);
     } else {
       info("refused %s %s (code %d)", rs->job->name, rs->st.rcpt, st);
       rs_set(rs, STATUS_FAILED);
-      flush(rs->job);
       if (rs->job->nfinal == rs->job->j.nrcpt) finish(rs->job);
     }
   }
 }
 
+/* tick: send what is due, as far as the in-flight slots go */
 static void tick(void)
 {
-  struct jobrec *jr, *next;
   int64_t now = now_ms();
   time_t wall = time(NULL);
-  size_t i;
+  struct jobrec *jr, *next;
+  int burst = 0;
+  while (hn && heap[0]->due <= now && burst++ < BURST) {
+    struct rs *r = heap[0];
+    struct jobrec *j = r->job;
+    if (wall > j->j.time && (uint64_t)(wall - j->j.time) > lifetime_s) {
+      rs_set(r, STATUS_GAVEUP);
+      info("gave up %s %s", j->name, r->st.rcpt);
+      if (j->nfinal == j->j.nrcpt) finish(j);
+      continue;
+    }
+    send_note(r, now);
+  }
+  /* statuses: written at most once a second per job, more rarely for the
+   * big ones (a line per recipient) */
   for (jr = jobs; jr; jr = next) {
     next = jr->next;
-    for (i = 0; i < jr->j.nrcpt; i++) {
-      struct rs *r = &jr->r[i];
-      if (r->due < 0 || status_final(r->st.state)) continue;
-      if ((uint64_t)(wall - jr->j.time) > lifetime_s && wall > jr->j.time) {
-        rs_set(r, STATUS_GAVEUP);
-        info("gave up %s %s", jr->name, r->st.rcpt);
-        continue;
-      }
-      if (r->due <= now) send_note(r, now);
-    }
-    if (jr->nfinal == jr->j.nrcpt) finish(jr);
+    if (jr->dirty && now - jr->flushed >= 1000 + (int64_t)(jr->j.nrcpt / 100))
+      flush(jr);
   }
-  if (now - lastflush >= 1000) {
-    for (jr = jobs; jr; jr = jr->next) flush(jr);
-    lastflush = now;
-  }
+}
+
+static void stats(void)
+{
+  static int64_t last;
+  int64_t now = now_ms();
+  if (now - last < 60000) return;
+  last = now;
+  if (hn || sent_total)
+    info("pending %zu, sent %lu, acknowledged %lu", hn, sent_total, acked_total);
 }
 
 static int64_t nextdue(void)
 {
-  struct jobrec *jr;
-  int64_t best = now_ms() + 1000;
-  size_t i;
-  for (jr = jobs; jr; jr = jr->next)
-    for (i = 0; i < jr->j.nrcpt; i++)
-      if (jr->r[i].due >= 0 && jr->r[i].due < best) best = jr->r[i].due;
-  return best;
+  int64_t cap = now_ms() + 1000;
+  if (!hn) return cap;
+  return heap[0]->due < cap ? heap[0]->due : cap;
 }
 
 int main(void)
@@ -462,6 +685,8 @@ int main(void)
   if (keys_read(hfd, "keys/token", tokenkey, TOKEN_KEY) == -1)
     die_sys(EXIT_TEMP, "unable to read %s/keys/token", home);
   kc = keycache_new(sk, 1024, 100000);
+  fl = calloc(SLOTS, sizeof *fl);
+  if (!fl) die_nomem();
   sodium_memzero(sk, sizeof sk);
   if (!kc) die_nomem();
   qfd = openat(hfd, "queue/job", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -517,5 +742,6 @@ int main(void)
       lastscan = now_ms();
     }
     tick();
+    stats();
   }
 }

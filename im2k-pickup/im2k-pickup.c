@@ -338,7 +338,7 @@ int main(int argc, char **argv)
 {
   char home[HOME_MAX], me[256], kdir[HOME_MAX + 16], lock[HOME_MAX + 32];
   char mdpath[HOME_MAX + 16];
-  const char *uhome, *maildir = NULL;
+  const char *uhome, *maildir = NULL, *uname = NULL, *keydir = NULL;
   struct passwd *pw;
   struct server self;
   struct entry *ents = NULL;
@@ -348,20 +348,26 @@ int main(int argc, char **argv)
 
   die_prog = "im2k-pickup";
   signal(SIGPIPE, SIG_IGN);
-  while ((opt = getopt(argc, argv, "vd:")) != -1) {
+  while ((opt = getopt(argc, argv, "vd:u:k:")) != -1) {
     if (opt == 'v') verbose = 1;
     else if (opt == 'd') maildir = optarg;
-    else die(EXIT_PERM, "usage: im2k-pickup [-v] [-d maildir]");
+    else if (opt == 'u') uname = optarg;
+    else if (opt == 'k') keydir = optarg;
+    else die(EXIT_PERM, "usage: im2k-pickup [-v] [-d maildir] [-u mailbox] [-k keydir]");
   }
-  if (optind != argc) die(EXIT_PERM, "usage: im2k-pickup [-v] [-d maildir]");
+  if (optind != argc) die(EXIT_PERM, "usage: im2k-pickup [-v] [-d maildir] [-u mailbox] [-k keydir]");
   if (sodium_init() < 0) die(EXIT_TEMP, "unable to initialize libsodium");
   pw = getpwuid(getuid());
   if (!pw) die(EXIT_TEMP, "unable to find my account");
-  if (!local_check(pw->pw_name, strlen(pw->pw_name))) die(EXIT_PERM, "account name %s is not a mailbox name", pw->pw_name);
-  snprintf(user, sizeof user, "%s", pw->pw_name);
+  /* the mailbox is the login name unless named: the inbox answers only to
+   * the key registered for it, so naming another gains nothing */
+  if (!uname) uname = pw->pw_name;
+  if (!local_check(uname, strlen(uname))) die(EXIT_PERM, "%s is not a mailbox name", uname);
+  snprintf(user, sizeof user, "%s", uname);
   uhome = getenv("HOME");
   if (!uhome || !*uhome) uhome = pw->pw_dir;
-  snprintf(kdir, sizeof kdir, "%s/.im2k", uhome);
+  if (keydir) snprintf(kdir, sizeof kdir, "%s", keydir);
+  else snprintf(kdir, sizeof kdir, "%s/.im2k", uhome);
   kfd = open(kdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (kfd == -1) die_sys(EXIT_TEMP, "unable to open %s (make a key with im2k-keygen %s)", kdir, kdir);
   if (keys_read(kfd, "secret", usk, 32) == -1) die_sys(EXIT_TEMP, "unable to read %s/secret", kdir);

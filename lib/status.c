@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *words[STATUS_NSTATES] = {"queued", "notified", "confirmed",
-                                            "failed", "gaveup"};
+static const char *words[STATUS_NSTATES] = {"queued", "notified", "confirmed", "failed",
+                                            "gaveup",  "fetched",  "canceled"};
 
 const char *status_word(int state)
 {
@@ -18,7 +18,7 @@ const char *status_word(int state)
 int status_final(int state)
 {
   return state == STATUS_CONFIRMED || state == STATUS_FAILED ||
-         state == STATUS_GAVEUP;
+         state == STATUS_GAVEUP || state == STATUS_CANCELED;
 }
 
 int status_encode(const struct status_rec *r, size_t n, struct buf *out)

@@ -19,6 +19,8 @@ enum status_state {
   STATUS_CONFIRMED,  /* the receiver fetched and stored the message */
   STATUS_FAILED,     /* the receiver's ISP refused it for good */
   STATUS_GAVEUP,     /* no confirmation within the lifetime */
+  STATUS_FETCHED,    /* the receiver began to download it */
+  STATUS_CANCELED,   /* the sender withdrew it before any fetch */
   STATUS_NSTATES
 };
 
