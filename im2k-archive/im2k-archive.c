@@ -2,12 +2,16 @@
  * its job for im2k-notifyd.  Message on descriptor 0; envelope on
  * descriptor 1: "F" SENDER NUL, then "T" RECIPIENT NUL for each recipient,
  * then a NUL.  Exit 0 only once the message and its job are on disk.
+ * "im2k-archive -c HANDLE" withdraws one of the caller's own messages that
+ * no recipient has begun to fetch: the message leaves the archive (so it
+ * can no longer be fetched) and im2k-notifyd is told to stop.
  * SECURITY: setgid to the queue group, its only privilege.  The archive is
  * chosen by getuid(), never by an argument or the environment; the sender
  * address is the user's own; the home is the one holding this program.
  * Everything read from the descriptors is untrusted. */
 #include "addr.h"
 #include "buf.h"
+#include "bytes.h"
 #include "ctl.h"
 #include "die.h"
 #include "file.h"
@@ -15,6 +19,7 @@
 #include "home.h"
 #include "job.h"
 #include "mdq.h"
+#include "status.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -130,12 +135,59 @@ static void trigger(int hfd)
   close(fd);
 }
 
-int main(void)
+/* withdraw: im2k-archive -c HANDLE */
+static int withdraw(int hfd, const char *hex, uid_t uid)
+{
+  unsigned char h[JOB_HANDLE], *p;
+  char jobname[48], sname[2 * JOB_STATUS + 16], cname[48];
+  struct job j;
+  struct status_rec *r = NULL;
+  size_t n, nr = 0, i;
+  int qfd;
+  if (strlen(hex) != 2 * JOB_HANDLE || hex_decode(h, JOB_HANDLE, hex, 2 * JOB_HANDLE) == -1)
+    die(EXIT_PERM, "not a message handle: %.100s", hex);
+  if (get_u32(h) != (uint32_t)uid) die(EXIT_PERM, "message %s is not yours", hex);
+  if (faccessat(afd, hex, F_OK, AT_EACCESS) == -1) {
+    if (errno == ENOENT) die(EXIT_PERM, "no message %s in your archive (withdrawn already?)", hex);
+    die_sys(EXIT_TEMP, "unable to find %s", hex);
+  }
+  snprintf(jobname, sizeof jobname, "%s.job", hex);
+  if (file_read(afd, jobname, JOB_FILE_MAX, &p, &n) == -1) {
+    if (errno == ENOENT) die(EXIT_PERM, "no message %s in your archive", hex);
+    die_sys(EXIT_TEMP, "unable to read %s", jobname);
+  }
+  if (job_parse(&j, p, n) == -1) die(EXIT_TEMP, "%s is damaged", jobname);
+  free(p);
+  memcpy(sname, "queue/status/", 13);
+  hex_encode(sname + 13, j.status, JOB_STATUS);
+  if (file_read(hfd, sname, JOB_FILE_MAX, &p, &n) == 0) {
+    if (status_parse(p, n, &r, &nr) == -1) die(EXIT_TEMP, "the status of %s is damaged", hex);
+    free(p);
+  } else if (errno != ENOENT)
+    die_sys(EXIT_TEMP, "unable to read the status of %s", hex);
+  for (i = 0; i < nr; i++)
+    if (r[i].state == STATUS_FETCHED || r[i].state == STATUS_CONFIRMED)
+      die(EXIT_PERM, "%s has already fetched %s: it can no longer be withdrawn", r[i].rcpt, hex);
+  free(r);
+  /* out of the archive first: from now on nobody can fetch it */
+  if (unlinkat(afd, hex, 0) == -1 && errno != ENOENT) die_sys(EXIT_TEMP, "unable to remove %s", hex);
+  if (file_sync_dir(afd, ".") == -1) die_sys(EXIT_TEMP, "unable to sync the archive");
+  snprintf(cname, sizeof cname, "%s.cancel", hex);
+  qfd = openat(hfd, "queue/job", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (qfd == -1 || mdq_put(qfd, cname, hex, strlen(hex), 0640, 1) == -1)
+    die_sys(EXIT_TEMP, "unable to queue the withdrawal (the message is gone from the archive; run again)");
+  trigger(hfd);
+  job_free(&j);
+  return 0;
+}
+
+int main(int argc, char **argv)
 {
   struct job j;
   struct passwd *pw;
   struct stat st;
   struct buf jb;
+  const char *cancel = NULL;
   crypto_generichash_state hs;
   unsigned char blk[65536];
   char me[256], own[ADDR_MAX + 1], hexh[2 * JOB_HANDLE + 1], dir[32], jobname[48];
@@ -145,6 +197,8 @@ int main(void)
 
   die_prog = "im2k-archive";
   signal(SIGPIPE, SIG_IGN);
+  if (argc == 3 && !strcmp(argv[1], "-c")) cancel = argv[2];
+  else if (argc != 1) die(EXIT_PERM, "usage: im2k-archive (message on 0, envelope on 1) | im2k-archive -c HANDLE");
   umask(027);
   if (sodium_init() < 0) die(EXIT_TEMP, "unable to initialize libsodium");
   hfd = home_open(home);
@@ -167,6 +221,7 @@ int main(void)
   }
   if (fstat(afd, &st) == -1) die_sys(EXIT_TEMP, "unable to stat %s/%s", home, dir);
   if (st.st_uid != uid) die(EXIT_TEMP, "%s/%s does not belong to %s", home, dir, pw->pw_name);
+  if (cancel) return withdraw(hfd, cancel, uid);
 
   job_init(&j);
   j.uid = (uint32_t)uid;

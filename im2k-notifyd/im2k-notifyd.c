@@ -409,10 +409,8 @@ static void scan(const char *dir)
     char from[300], to[300];
     size_t n = strlen(de->d_name);
     if (de->d_name[0] == '.') continue;
-    if (n == 2 * JOB_HANDLE + 7 && !strcmp(de->d_name + 2 * JOB_HANDLE, ".cancel")) {
-      cancel(dir, de->d_name);
-      continue;
-    }
+    if (n == 2 * JOB_HANDLE + 7 && !strcmp(de->d_name + 2 * JOB_HANDLE, ".cancel"))
+      continue; /* after the jobs, below, so that its job is loaded */
     if (!strcmp(dir, "new")) {
       /* take it: from now on it is ours, in cur/ */
       snprintf(from, sizeof from, "new/%s", de->d_name);
@@ -421,6 +419,12 @@ static void scan(const char *dir)
       load("cur", de->d_name);
     } else
       load(dir, de->d_name);
+  }
+  rewinddir(d);
+  while ((de = readdir(d))) {
+    size_t n = strlen(de->d_name);
+    if (n == 2 * JOB_HANDLE + 7 && !strcmp(de->d_name + 2 * JOB_HANDLE, ".cancel"))
+      cancel(dir, de->d_name);
   }
   closedir(d);
 }
