@@ -124,8 +124,12 @@ int main(int argc, char **argv)
       const char *rc = m[i].j.rcpt[k];
       struct status_rec q = {STATUS_QUEUED, 0, 0, ""};
       size_t x;
-      for (x = 0; x < nr; x++)
-        if (!strcmp(r[x].rcpt, rc)) { q = r[x]; break; }
+      /* notifyd writes the records in the job's order: the k-th is the
+       * one, unless the file is older or edited */
+      if (k < nr && !strcmp(r[k].rcpt, rc)) q = r[k];
+      else
+        for (x = 0; x < nr; x++)
+          if (!strcmp(r[x].rcpt, rc)) { q = r[x]; break; }
       if (machine) {
         printf("%s %lld %llu %s %s %lu %lld\n", m[i].name, (long long)m[i].j.time,
                (unsigned long long)m[i].j.size, rc, status_word(q.state),

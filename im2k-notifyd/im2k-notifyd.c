@@ -502,6 +502,28 @@ static void confirmations(void)
   }
 }
 
+/* the servers table, kept open; opened again when the file is replaced
+ * (looked at no more than once a second) */
+static struct table servers = {-1, {0}};
+static int64_t servers_checked;
+static ino_t servers_ino;
+
+static struct table *servers_table(int64_t now)
+{
+  struct stat st;
+  if (servers.fd != -1 && now - servers_checked < 1000) return &servers;
+  servers_checked = now;
+  if (fstatat(hfd, "control/servers.cdb", &st, 0) == -1) {
+    if (servers.fd != -1) return &servers; /* keep the one we have */
+    return NULL;
+  }
+  if (servers.fd != -1 && st.st_ino == servers_ino) return &servers;
+  table_close(&servers);
+  if (table_open(&servers, hfd, "control/servers.cdb") == -1) return NULL;
+  servers_ino = st.st_ino;
+  return &servers;
+}
+
 /* peer: the key for this address and server key, kept for answers */
 static struct peer *peer(const struct sockaddr_in *sa, const unsigned char spk[32])
 {
@@ -527,7 +549,7 @@ static void send_note(struct rs *r, int64_t now)
 {
   struct msg_note n;
   struct server s;
-  struct table t;
+  struct table *t;
   struct inflight *f;
   struct peer *pe;
   struct sockaddr_in sa;
@@ -535,13 +557,13 @@ static void send_note(struct rs *r, int64_t now)
   struct wr w;
   int found, len;
   if (r->slot >= 0) { fl[r->slot].rs = NULL; r->slot = -1; } /* a resend replaces it */
-  if (table_open(&t, hfd, "control/servers.cdb") == -1) {
+  t = servers_table(now);
+  if (!t) {
     warn_sys("unable to open control/servers.cdb");
     sched(r, now + 10000);
     return;
   }
-  found = servers_lookup(&t, addr_domain(r->st.rcpt), &s);
-  table_close(&t);
+  found = servers_lookup(t, addr_domain(r->st.rcpt), &s);
   if (found != 1) {
     /* perhaps not yet in the table: keep trying on the slow schedule */
     warn("no server known for %s (control/servers)", r->st.rcpt);
