@@ -21,6 +21,7 @@
 #include "mdq.h"
 #include "status.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
@@ -66,6 +67,11 @@ static ssize_t readfull(int fd, unsigned char *p, size_t n)
     if (r == -1 && errno == EINTR) continue;
     return r;
   }
+}
+
+static int cmpstr(const void *a, const void *b)
+{
+  return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /* envelope: F sender, T recipients, final NUL; bounded by JOB limits */
@@ -124,6 +130,13 @@ static void envelope(struct job *j, const char *own)
     }
   }
   if (j->nrcpt == 0) { cleanup(); die(EXIT_PERM, "no recipients"); }
+  /* each recipient once: a repeated address would be notified twice and
+   * confirmed once */
+  qsort(j->rcpt, j->nrcpt, sizeof *j->rcpt, cmpstr);
+  for (i = 1, start = 1; i < j->nrcpt; i++)
+    if (strcmp(j->rcpt[i], j->rcpt[start - 1])) j->rcpt[start++] = j->rcpt[i];
+    else free(j->rcpt[i]);
+  j->nrcpt = start;
   buf_free(&b);
 }
 
@@ -136,16 +149,35 @@ static void trigger(int hfd)
 }
 
 /* withdraw: im2k-archive -c HANDLE */
-static int withdraw(int hfd, const char *hex, uid_t uid)
+/* fetched_record: 1 if fetchd has recorded a fetch of this handle that
+ * notifyd has not yet read (queue/confirm/new/HANDLEHEX.*.f) */
+static int fetched_record(int hfd, const char *hex)
+{
+  DIR *d;
+  struct dirent *de;
+  int fd = openat(hfd, "queue/confirm/new", O_RDONLY | O_DIRECTORY | O_CLOEXEC), found = 0;
+  if (fd == -1 || !(d = fdopendir(fd))) die_sys(EXIT_TEMP, "unable to read queue/confirm/new");
+  while ((de = readdir(d)))
+    if (!strncmp(de->d_name, hex, 2 * JOB_HANDLE) && de->d_name[2 * JOB_HANDLE] == '.') {
+      found = 1; /* a fetch or a confirmation: either way, too late */
+      break;
+    }
+  closedir(d);
+  return found;
+}
+
+/* withdraw: im2k-archive -c HANDLE */
+static int withdraw(int hfd, const char *arg, uid_t uid)
 {
   unsigned char h[JOB_HANDLE], *p;
-  char jobname[48], sname[2 * JOB_STATUS + 16], cname[48];
+  char hex[2 * JOB_HANDLE + 1], jobname[48], sname[2 * JOB_STATUS + 16], cname[48];
   struct job j;
   struct status_rec *r = NULL;
   size_t n, nr = 0, i;
   int qfd;
-  if (strlen(hex) != 2 * JOB_HANDLE || hex_decode(h, JOB_HANDLE, hex, 2 * JOB_HANDLE) == -1)
-    die(EXIT_PERM, "not a message handle: %.100s", hex);
+  if (strlen(arg) != 2 * JOB_HANDLE || hex_decode(h, JOB_HANDLE, arg, 2 * JOB_HANDLE) == -1)
+    die(EXIT_PERM, "not a message handle: %.100s", arg);
+  hex_encode(hex, h, JOB_HANDLE); /* lower case, as the file names */
   if (get_u32(h) != (uint32_t)uid) die(EXIT_PERM, "message %s is not yours", hex);
   if (faccessat(afd, hex, F_OK, AT_EACCESS) == -1) {
     if (errno == ENOENT) die(EXIT_PERM, "no message %s in your archive (withdrawn already?)", hex);
@@ -169,13 +201,17 @@ static int withdraw(int hfd, const char *hex, uid_t uid)
     if (r[i].state == STATUS_FETCHED || r[i].state == STATUS_CONFIRMED)
       die(EXIT_PERM, "%s has already fetched %s: it can no longer be withdrawn", r[i].rcpt, hex);
   free(r);
-  /* out of the archive first: from now on nobody can fetch it */
-  if (unlinkat(afd, hex, 0) == -1 && errno != ENOENT) die_sys(EXIT_TEMP, "unable to remove %s", hex);
-  if (file_sync_dir(afd, ".") == -1) die_sys(EXIT_TEMP, "unable to sync the archive");
+  if (fetched_record(hfd, hex))
+    die(EXIT_PERM, "a recipient has already fetched %s: it can no longer be withdrawn", hex);
+  /* notifyd is told first; then the message leaves the archive, and from
+   * then on nobody can fetch it (a fetch that won the race ends with a
+   * confirmation, which notifyd takes over the withdrawal) */
   snprintf(cname, sizeof cname, "%s.cancel", hex);
   qfd = openat(hfd, "queue/job", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (qfd == -1 || mdq_put(qfd, cname, hex, strlen(hex), 0640, 1) == -1)
-    die_sys(EXIT_TEMP, "unable to queue the withdrawal (the message is gone from the archive; run again)");
+    die_sys(EXIT_TEMP, "unable to queue the withdrawal");
+  if (unlinkat(afd, hex, 0) == -1 && errno != ENOENT) die_sys(EXIT_TEMP, "unable to remove %s", hex);
+  if (file_sync_dir(afd, ".") == -1) die_sys(EXIT_TEMP, "unable to sync the archive");
   trigger(hfd);
   job_free(&j);
   return 0;

@@ -100,6 +100,8 @@ static int record(struct ctx *c, const unsigned char handle[MSG_HANDLE], const c
   hex_encode(rx, rh, sizeof rh);
   snprintf(name, sizeof name, "%s.%s%s", hx, rx, suffix);
   snprintf(line, sizeof line, "%s\n", rcpt);
+  /* a retransmitted first block finds its record there: no disk write */
+  if (mdq_exists(c->cfd, name) == 1) return 0;
   if (mdq_put(c->cfd, name, line, strlen(line), 0640, 0) == -1 && errno != EEXIST) {
     warn_sys("unable to record %s", name);
     return -1;

@@ -75,6 +75,7 @@ struct jobrec {
   size_t nfinal;
   int dirty;
   int64_t flushed;
+  int touched;            /* changed by the confirmation batch at hand */
   struct jobrec *next;
 };
 
@@ -384,6 +385,16 @@ static void cancel(const char *dir, const char *name)
   struct jobrec *jr;
   size_t i;
   snprintf(path, sizeof path, "%s/%s", dir, name);
+  if (hex_decode(h, JOB_HANDLE, name, 2 * JOB_HANDLE) == 0 && !findjob(h)) {
+    char job[300];
+    struct stat st;
+    /* its job is on disk but not loaded (a passing failure): keep the
+     * withdrawal for the scan that loads it */
+    snprintf(job, sizeof job, "cur/%.*s", 2 * JOB_HANDLE, name);
+    if (fstatat(qfd, job, &st, AT_SYMLINK_NOFOLLOW) == 0) return;
+    snprintf(job, sizeof job, "new/%.*s", 2 * JOB_HANDLE, name);
+    if (fstatat(qfd, job, &st, AT_SYMLINK_NOFOLLOW) == 0) return;
+  }
   if (hex_decode(h, JOB_HANDLE, name, 2 * JOB_HANDLE) == 0 && (jr = findjob(h))) {
     for (i = 0; i < jr->j.nrcpt; i++)
       if (!status_final(jr->r[i].st.state)) rs_set(&jr->r[i], STATUS_CANCELED);
@@ -415,7 +426,14 @@ static void scan(const char *dir)
       /* take it: from now on it is ours, in cur/ */
       snprintf(from, sizeof from, "new/%s", de->d_name);
       snprintf(to, sizeof to, "cur/%s", de->d_name);
-      if (renameat(qfd, from, qfd, to) == -1) { warn_sys("unable to take job %s", de->d_name); continue; }
+      if (n != 2 * JOB_HANDLE) { badjob("new", de->d_name, "not a job name"); continue; }
+      /* never over a job already taken: a repeated handle goes aside */
+      if (linkat(qfd, from, qfd, to, 0) == -1) {
+        if (errno == EEXIST) badjob("new", de->d_name, "repeats a job in queue/job/cur");
+        else warn_sys("unable to take job %s", de->d_name);
+        continue;
+      }
+      if (unlinkat(qfd, from, 0) == -1) warn_sys("unable to remove queue/job/%s", from);
       load("cur", de->d_name);
     } else
       load(dir, de->d_name);
@@ -464,11 +482,12 @@ static void confirmations(void)
     } else if (!(r = tfind(h, rh))) {
       if (!fetched) info("confirmation %s for no pending recipient", de->d_name);
     } else if (fetched) {
+      r->job->touched = 1;
       if (r->st.state == STATUS_QUEUED || r->st.state == STATUS_NOTIFIED) {
         r->st.state = STATUS_FETCHED;
         r->job->dirty = 1;
       }
-    } else if (r->st.state != STATUS_CONFIRMED) {
+    } else if (r->job->touched = 1, r->st.state != STATUS_CONFIRMED) {
       /* the receiver has it: that is the truth, even after gaveup */
       if (status_final(r->st.state)) {
         r->st.state = STATUS_CONFIRMED;
@@ -481,14 +500,17 @@ static void confirmations(void)
     nd++;
   }
   closedir(d);
-  for (jr = jobs; jr; jr = jr->next) flush(jr);
   for (jr = jobs; jr; jr = jr->next)
-    if (jr->dirty) {
+    if (jr->touched) flush(jr);
+  for (jr = jobs; jr; jr = jr->next)
+    if (jr->touched && jr->dirty) {
       /* a status could not be written: keep every record for next time */
       for (i = 0; i < nd; i++) free(done[i]);
       free(done);
+      for (jr = jobs; jr; jr = jr->next) jr->touched = 0;
       return;
     }
+  for (jr = jobs; jr; jr = jr->next) jr->touched = 0;
   for (i = 0; i < nd; i++) {
     char path[300];
     snprintf(path, sizeof path, "new/%s", done[i]);
@@ -582,9 +604,9 @@ static void send_note(struct rs *r, int64_t now)
   token_make(n.token, tokenkey, n.handle, n.rcpt);
   wr_init(&w, body, PACKET_QBODY_MAX);
   msg_put_note(&w, &n);
-  if (w.err) { sched(r, -1); return; }
+  if (w.err) { rs_set(r, STATUS_FAILED); return; }
   len = packet_seal_request(pkt, KIND_NOTIFY, pk, pe->k, body, w.pos, 0, reqid);
-  if (len == -1) { sched(r, -1); return; }
+  if (len == -1) { rs_set(r, STATUS_FAILED); return; }
   if (sendto(ufd, pkt, (size_t)len, 0, (struct sockaddr *)&sa, sizeof sa) == -1 &&
       errno != EAGAIN && errno != ENOBUFS)
     warn_sys("unable to send to %s:%u", s.ip, s.inbox_port);
