@@ -21,6 +21,13 @@ for t in "$B"/tests/t_*; do
   [ $rc != 0 ] && [ "$2" = 0 ] && fail=$((fail + 1))
   echo "$line"
 done
+if [ "$(id -u)" = 0 ] && [ "$IM2K_SCENARIO_LOCK" != held ]; then
+  # one run of the scenario tests at a time on this machine (fixed ports)
+  exec 9>>/tmp/im2k-scenario.lock
+  flock -w 1800 9 || echo "# waited 1800 s for another test run; going on"
+  IM2K_SCENARIO_LOCK=held
+  export IM2K_SCENARIO_LOCK
+fi
 for s in tests/scenario/*.sh; do
   [ -f "$s" ] || continue
   if [ "$(id -u)" != 0 ]; then
