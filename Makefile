@@ -1,5 +1,7 @@
 # im2k: Internet Mail 2000.  `make` builds, `make test` tests, `make demo`
 # runs two ISPs end to end.  SAN=1 builds with ASan and UBSan.
+# `make setup DOMAIN=a.example IP=192.0.2.1` installs (the home named in
+# conf-home, under DESTDIR when set), `make check` checks the installation.
 
 CC ?= cc
 WERROR ?= -Werror
@@ -17,12 +19,13 @@ endif
 ALLCFLAGS = $(WARN) $(CFLAGS) $(SANFLAGS) -Ilib -I$(B)
 LDLIBS = -lsodium -lcdb
 
-LIBMODS = die buf bytes hex file mdq maildir table addr netstr job token \
-  servers home status packet msg udp keys lines ctl priv server
+LIBMODS = die buf bytes hex file mdq maildir table addr netstr job token rfc822 \
+  servers home status packet msg udp keys lines ctl priv server hier
 LIBOBJ = $(LIBMODS:%=$(B)/lib/%.o) $(B)/lib/auto_home.o $(B)/lib/auto_users.o
 
 PROGS = im2k-inject/im2k-inject im2k-archive/im2k-archive \
-  im2k-archive/im2k-status im2k-archive/im2k-setup im2k-archive/im2k-mkarchive \
+  im2k-archive/im2k-status im2k-archive/im2k-setup im2k-archive/im2k-check \
+  im2k-archive/im2k-mkarchive \
   im2k-notifyd/im2k-notifyd im2k-notifyd/im2k-inboxd im2k-notifyd/im2k-servers \
   im2k-notifyd/im2k-users im2k-fetchd/im2k-fetchd im2k-pickup/im2k-pickup \
   im2k-pickup/im2k-keygen
@@ -32,7 +35,7 @@ UNITS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/t_*.c))
 UNITBINS = $(UNITS:%=$(B)/tests/%)
 TOOLS = $(B)/tests/im2k-probe $(B)/tests/im2k-relay
 
-.PHONY: all test unit scenario demo demo-stop clean deps check-deps fuzz
+.PHONY: all test unit scenario demo demo-stop clean deps check-deps fuzz setup check
 all: $(BINS) $(UNITBINS) $(TOOLS)
 
 $(B)/lib/auto_home.c: conf-home
@@ -71,6 +74,20 @@ $(B)/tests/im2k-%: tests/tools/im2k-%.c $(B)/libim2k.a lib/*.h
 DEPS = libsodium-dev libcdb-dev tinycdb daemontools ucspi-tcp strace
 deps:
 	@sh tests/deps.sh $(DEPS)
+
+# make setup DOMAIN=a.example IP=192.0.2.1 [INBOXPORT=2000] [FETCHPORT=2001]
+# [DESTDIR=/stage]: the accounts in conf-users (as root, DESTDIR empty),
+# then im2k-setup on $(DESTDIR)HOME, HOME being line 1 of conf-home.  With
+# DESTDIR, im2k-setup -d sets no owners (a packager's build runs
+# unprivileged) and writes run scripts for HOME.  make check: im2k-check.
+DESTOPT = $(if $(DESTDIR),-d $(abspath $(DESTDIR)))
+PORTS = $(if $(FETCHPORT),$(or $(INBOXPORT),2000) $(FETCHPORT),$(INBOXPORT))
+setup: all
+	@[ -n "$(DOMAIN)" ] && [ -n "$(IP)" ] || { echo "usage: make setup DOMAIN=a.example IP=192.0.2.1 [INBOXPORT=2000] [FETCHPORT=2001] [DESTDIR=/stage]" >&2; exit 100; }
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then sh im2k-archive/accounts.sh conf-users; fi
+	@$(B)/bin/im2k-setup $(DESTOPT) "$$(head -n 1 conf-home)" "$(DOMAIN)" "$(IP)" $(PORTS)
+check: all
+	@$(B)/bin/im2k-check $(DESTOPT) "$$(head -n 1 conf-home)"
 
 test: deps
 	@$(MAKE) --no-print-directory all

@@ -1,26 +1,29 @@
-/* im2k-setup: lay out an im2k home for one mail domain: bin/ (copies of
- * the programs beside this one), control/, keys/, archive/, queue/ and
- * the daemontools service directories, with the owners and modes the
- * design gives them.  Run by root (as an unprivileged user it makes a
- * single-account home for tests).  Running it again keeps keys and
- * control files and refreshes programs and run scripts.
+/* im2k-setup: lay out an im2k home for one mail domain from the table in
+ * lib/hier.c: bin/ (copies of the programs beside this one), control/,
+ * keys/, archive/, queue/ and the daemontools service directories, with
+ * the owners and modes the table gives them.  Run by root (as an
+ * unprivileged user it makes a single-account home for tests; with -d
+ * it stages a home under DESTDIR and sets no owners).  Running it again
+ * keeps keys and control files, refreshes programs and run scripts and
+ * repairs owners and modes.
  * SECURITY: creates keys readable by root only; resolves account names
- * from conf-users at run time; never follows a symlink it did not make. */
+ * from conf-users at run time; never follows a symlink under the home
+ * (each path is walked with O_NOFOLLOW, each owner and mode set through
+ * a descriptor), so a daemon account that owns a directory cannot make
+ * it change anything outside the home. */
 #include "addr.h"
 #include "ctl.h"
 #include "die.h"
 #include "file.h"
 #include "hex.h"
+#include "hier.h"
 #include "home.h"
 #include "keys.h"
 #include "servers.h"
 #include "users.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
-#include <pwd.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,137 +31,239 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char *const progs[] = {
-  "im2k-inject", "im2k-archive", "im2k-status", "im2k-setup", "im2k-mkarchive",
-  "im2k-notifyd", "im2k-inboxd", "im2k-servers", "im2k-users", "im2k-fetchd",
-  "im2k-pickup", "im2k-keygen", NULL};
-
-static int root;
-static uid_t uid_n, uid_i, uid_f, uid_l;
-static gid_t gid_q, gid_r;
-static const char *home;
+static int owners;      /* set owners: root, not staging */
+static int privileged;  /* run scripts for a root-run home */
+static uid_t uids[USERS_N];
+static gid_t gids[USERS_N];
+static char home[HOME_MAX];   /* where the files go: DESTDIR/HOME */
+static const char *runhome;   /* HOME as the daemons will see it */
+static const char *domain, *ip, *inport = "2000", *fetchport = "2001";
+static char bindir[HOME_MAX];
 static int hfd;
 
-static void mk(const char *path, uid_t u, gid_t g, mode_t mode)
+static uid_t uid_of(int role) { return role == HIER_ROOT ? 0 : uids[role]; }
+static gid_t gid_of(int role) { return role == HIER_ROOT ? 0 : gids[role]; }
+
+static const char *where(const char *path)
 {
-  int fd;
-  if (mkdirat(hfd, path, 0700) == -1 && errno != EEXIST)
-    die_sys(EXIT_TEMP, "unable to create %s/%s", home, path);
-  /* the directory itself, never what a symlink put in its place (by a
-   * daemon account that owns the parent) points to */
-  fd = openat(hfd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd == -1) die_sys(EXIT_TEMP, "unable to open %s/%s (not a directory?)", home, path);
-  if (root && fchown(fd, u, g) == -1) die_sys(EXIT_TEMP, "unable to chown %s/%s", home, path);
-  if (fchmod(fd, mode) == -1) die_sys(EXIT_TEMP, "unable to chmod %s/%s", home, path);
+  static char buf[HOME_MAX + 300];
+  if (!strcmp(path, ".")) return home;
+  snprintf(buf, sizeof buf, "%s/%s", home, path);
+  return buf;
+}
+
+static int parent(const struct hier *h, const char **base)
+{
+  int fd = hier_parent(hfd, h->path, base);
+  if (fd == -1) die_sys(EXIT_TEMP, "unable to open the directory of %s", where(h->path));
+  return fd;
+}
+
+/* fix: the entry's owner and mode, set through a descriptor for the
+ * entry itself, opened without following a symlink and checked to be of
+ * the table's kind (O_NONBLOCK: opening a fifo must not wait) */
+static void fix(const struct hier *h, int pfd, const char *base)
+{
+  struct stat st;
+  int flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
+  int fd, ok;
+  if (h->kind == HIER_DIR) flags |= O_DIRECTORY;
+  fd = openat(pfd, base, flags);
+  if (fd == -1) die_sys(EXIT_TEMP, "unable to open %s", where(h->path));
+  if (fstat(fd, &st) == -1) die_sys(EXIT_TEMP, "unable to stat %s", where(h->path));
+  if (h->kind == HIER_DIR) ok = S_ISDIR(st.st_mode);
+  else if (h->kind == HIER_FIFO) ok = S_ISFIFO(st.st_mode);
+  else ok = S_ISREG(st.st_mode);
+  if (!ok) die(EXIT_TEMP, "%s is not a %s: remove it", where(h->path),
+               h->kind == HIER_DIR ? "directory" : h->kind == HIER_FIFO ? "fifo" : "file");
+  /* chown before chmod: chown clears a file's set-id bits */
+  if (owners && fchown(fd, uid_of(h->owner), gid_of(h->group)) == -1)
+    die_sys(EXIT_TEMP, "unable to chown %s", where(h->path));
+  if (fchmod(fd, hier_mode(h, owners)) == -1) die_sys(EXIT_TEMP, "unable to chmod %s", where(h->path));
   close(fd);
 }
 
-static void put(const char *path, const void *data, size_t n, uid_t u, gid_t g,
-                mode_t mode)
+/* put: write pfd/base atomically, with its owner and mode set before it
+ * appears under its name (a temporary file, fsync, rename) */
+static void put(const struct hier *h, int pfd, const char *base, const void *data, size_t n)
 {
-  char dir[256], *slash;
-  int dfd;
-  snprintf(dir, sizeof dir, "%s", path);
-  slash = strrchr(dir, '/');
-  if (!slash) die(EXIT_TEMP, "internal error: %s", path);
-  *slash = 0;
-  dfd = openat(hfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd == -1) die_sys(EXIT_TEMP, "unable to open %s/%s", home, dir);
-  if (file_put_atomic(dfd, slash + 1, data, n, mode) == -1)
-    die_sys(EXIT_TEMP, "unable to write %s/%s", home, path);
-  if (root && fchownat(dfd, slash + 1, u, g, AT_SYMLINK_NOFOLLOW) == -1)
-    die_sys(EXIT_TEMP, "unable to chown %s/%s", home, path);
-  if (fchmodat(dfd, slash + 1, mode, 0) == -1)
-    die_sys(EXIT_TEMP, "unable to chmod %s/%s", home, path);
-  close(dfd);
+  char tmp[FILE_UNIQUE_MAX + 8], u[FILE_UNIQUE_MAX];
+  int fd;
+  file_unique(u);
+  snprintf(tmp, sizeof tmp, ".tmp.%s", u);
+  fd = file_create(pfd, tmp, 0600);
+  if (fd == -1) die_sys(EXIT_TEMP, "unable to create a temporary file for %s", where(h->path));
+  if (file_write_all(fd, data, n) == -1 ||
+      (owners && fchown(fd, uid_of(h->owner), gid_of(h->group)) == -1) ||
+      fchmod(fd, hier_mode(h, owners)) == -1 || file_sync_close(fd) == -1 ||
+      renameat(pfd, tmp, pfd, base) == -1) {
+    int e = errno;
+    unlinkat(pfd, tmp, 0);
+    errno = e;
+    die_sys(EXIT_TEMP, "unable to write %s", where(h->path));
+  }
+  if (file_sync_dir(pfd, ".") == -1) die_sys(EXIT_TEMP, "unable to sync the directory of %s", where(h->path));
 }
 
-static int exists(const char *path)
+/* kind: 0 missing, else the st_mode type bits of pfd/base */
+static mode_t kind(const struct hier *h, int pfd, const char *base)
 {
   struct stat st;
-  return fstatat(hfd, path, &st, AT_SYMLINK_NOFOLLOW) == 0;
+  if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0) return st.st_mode & S_IFMT;
+  if (errno != ENOENT) die_sys(EXIT_TEMP, "unable to stat %s", where(h->path));
+  return 0;
 }
 
-static void copyprog(const char *bindir, const char *name)
+/* unlink_symlink: a symlink in place of an entry goes (its target stays
+ * as it is); it is never part of the layout */
+static mode_t unlink_symlink(const struct hier *h, int pfd, const char *base, mode_t k)
 {
-  char src[HOME_MAX + 64], dst[64];
+  if (k != S_IFLNK) return k;
+  if (unlinkat(pfd, base, 0) == -1) die_sys(EXIT_TEMP, "unable to remove the symlink %s", where(h->path));
+  return 0;
+}
+
+static void mkdir_entry(const struct hier *h, int pfd, const char *base)
+{
+  mode_t k = unlink_symlink(h, pfd, base, kind(h, pfd, base));
+  if (!k && mkdirat(pfd, base, 0700) == -1 && errno != EEXIST)
+    die_sys(EXIT_TEMP, "unable to create %s", where(h->path));
+  fix(h, pfd, base);
+}
+
+static void mkfifo_entry(const struct hier *h, int pfd, const char *base)
+{
+  mode_t k = unlink_symlink(h, pfd, base, kind(h, pfd, base));
+  if (!k && mkfifoat(pfd, base, 0600) == -1 && errno != EEXIST)
+    die_sys(EXIT_TEMP, "unable to create %s", where(h->path));
+  fix(h, pfd, base);
+}
+
+static void copyprog(const struct hier *h, int pfd, const char *base)
+{
+  char src[HOME_MAX + 64];
   unsigned char *p;
   size_t n;
   int fd;
-  mode_t mode = 0755;
-  gid_t g = 0;
-  snprintf(src, sizeof src, "%s/%s", bindir, name);
+  snprintf(src, sizeof src, "%s/%s", bindir, base);
   fd = open(src, O_RDONLY | O_CLOEXEC);
   if (fd == -1) die_sys(EXIT_TEMP, "unable to open %s", src);
   if (file_read_fd(fd, 256 << 20, &p, &n) == -1) die_sys(EXIT_TEMP, "unable to read %s", src);
   close(fd);
-  /* im2k-archive's one privilege: the queue group */
-  if (!strcmp(name, "im2k-archive")) { mode = root ? 02755 : 0755; g = gid_q; }
-  snprintf(dst, sizeof dst, "bin/%s", name);
-  put(dst, p, n, 0, g, mode);
+  put(h, pfd, base, p, n);
   free(p);
 }
 
-static void service(const char *name, const char *account)
+static void pubkey(unsigned char pk[32])
 {
-  char path[256], run[1024];
-  snprintf(path, sizeof path, "service/%s", name);
-  mk(path, 0, 0, 01755);
-  if (root)
-    snprintf(run, sizeof run,
-             "#!/bin/sh\n# started by supervise; the daemon drops to $UID/$GID itself\n"
-             "exec 2>&1\nexec envuidgid %s softlimit -o 1024 %s/bin/%s\n",
-             account, home, name);
-  else
-    snprintf(run, sizeof run, "#!/bin/sh\nexec 2>&1\nexec softlimit -o 1024 %s/bin/%s\n",
-             home, name);
-  snprintf(path, sizeof path, "service/%s/run", name);
-  put(path, run, strlen(run), 0, 0, 0755);
-  snprintf(path, sizeof path, "service/%s/log", name);
-  mk(path, 0, 0, 0755);
-  snprintf(path, sizeof path, "service/%s/log/main", name);
-  mk(path, uid_l, 0, 0750);
-  if (root)
-    snprintf(run, sizeof run, "#!/bin/sh\nexec setuidgid %s multilog t ./main\n",
-             auto_users[USER_LOG]);
-  else
-    snprintf(run, sizeof run, "#!/bin/sh\nexec multilog t ./main\n");
-  snprintf(path, sizeof path, "service/%s/log/run", name);
-  put(path, run, strlen(run), 0, 0, 0755);
+  if (keys_read_hex(hfd, "keys/public", pk) == -1)
+    die_sys(EXIT_TEMP, "unable to read %s/keys/public", home);
 }
 
-static uid_t user(int i)
+static void generate(const struct hier *h, int pfd, const char *base)
 {
-  struct passwd *pw = getpwnam(auto_users[i]);
-  if (!pw) die(EXIT_TEMP, "no account %s: create the accounts named in conf-users first", auto_users[i]);
-  return pw->pw_uid;
+  char text[1024], pkhex[65];
+  unsigned char sk[32], pk[32];
+  unsigned long bad;
+  mode_t k = kind(h, pfd, base);
+  switch (h->gen) {
+  case HIER_GEN_SECRET:
+    if (!k && keys_create(pfd, base, "public", pk) == -1)
+      die_sys(EXIT_TEMP, "unable to create %s", where(h->path));
+    break;
+  case HIER_GEN_PUBLIC:
+    /* always from the secret key, so that the two never disagree */
+    if (keys_read(pfd, "secret", sk, 32) == -1)
+      die_sys(EXIT_TEMP, "unable to read %s/keys/secret", home);
+    if (crypto_scalarmult_base(pk, sk) != 0) {
+      sodium_memzero(sk, sizeof sk);
+      die(EXIT_TEMP, "unable to derive the public key from %s/keys/secret", home);
+    }
+    sodium_memzero(sk, sizeof sk);
+    hex_encode(pkhex, pk, 32);
+    snprintf(text, sizeof text, "%s\n", pkhex);
+    put(h, pfd, base, text, strlen(text));
+    break;
+  case HIER_GEN_TOKEN:
+    if (!k && keys_create_random(pfd, base, 32) == -1)
+      die_sys(EXIT_TEMP, "unable to create %s", where(h->path));
+    break;
+  case HIER_GEN_ME:
+    snprintf(text, sizeof text, "%s\n", domain);
+    if (!k) put(h, pfd, base, text, strlen(text));
+    break;
+  case HIER_GEN_SERVERS:
+    if (k) break;
+    pubkey(pk);
+    hex_encode(pkhex, pk, 32);
+    snprintf(text, sizeof text, "# DOMAIN:IPV4:INBOXPORT:FETCHPORT:PUBLICKEY\n%s:%s:%s:%s:%s\n",
+             domain, ip, inport, fetchport, pkhex);
+    put(h, pfd, base, text, strlen(text));
+    break;
+  case HIER_GEN_USERS:
+    snprintf(text, sizeof text, "# NAME:PUBLICKEY (the key the user's im2k-pickup uses)\n");
+    if (!k) put(h, pfd, base, text, strlen(text));
+    break;
+  case HIER_GEN_SERVERSCDB:
+    if (ctl_compile(pfd, "servers", base, servers_row, &bad) == -1)
+      die(bad ? EXIT_PERM : EXIT_TEMP, "unable to compile %s/control/servers (line %lu)", home, bad);
+    break;
+  case HIER_GEN_USERSCDB:
+    if (ctl_compile(pfd, "users", base, users_row, &bad) == -1)
+      die(bad ? EXIT_PERM : EXIT_TEMP, "unable to compile %s/control/users (line %lu)", home, bad);
+    break;
+  case HIER_GEN_RUN:
+  case HIER_GEN_LOGRUN:
+    if (hier_run(text, sizeof text, runhome, h, privileged) == -1)
+      die_sys(EXIT_PERM, "unable to make %s", where(h->path));
+    put(h, pfd, base, text, strlen(text));
+    break;
+  case HIER_GEN_NONE:
+    die(EXIT_TEMP, "internal error: %s has no generator", h->path);
+  }
+  fix(h, pfd, base);
 }
 
-static gid_t group(int i)
+/* a run script holds the home unquoted: keep it to harmless characters */
+static int plainpath(const char *s)
 {
-  struct group *gr = getgrnam(auto_users[i]);
-  if (!gr) die(EXIT_TEMP, "no group %s: create the groups named in conf-users first", auto_users[i]);
-  return gr->gr_gid;
+  for (; *s; s++)
+    if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+          *s == '/' || *s == '.' || *s == '_' || *s == '-' || *s == '+' || *s == ','))
+      return 0;
+  return 1;
 }
 
 int main(int argc, char **argv)
 {
-  char bindir[HOME_MAX], line[512], pkhex[65];
+  char line[512], pkhex[65];
   unsigned char pk[32];
-  const char *domain, *ip, *inport = "2000", *fetchport = "2001";
+  const char *destdir = NULL;
   struct server sv;
-  unsigned long bad;
-  int fd;
+  size_t i;
+  int opt, pfd;
+  const char *base;
 
   die_prog = "im2k-setup";
-  if (argc < 4 || argc > 6)
-    die(EXIT_PERM, "usage: im2k-setup HOME DOMAIN IPV4 [INBOXPORT [FETCHPORT]]");
-  home = argv[1];
-  domain = argv[2];
-  ip = argv[3];
-  if (argc > 4) inport = argv[4];
-  if (argc > 5) fetchport = argv[5];
-  if (home[0] != '/') die(EXIT_PERM, "HOME must be an absolute path: %s", home);
+  while ((opt = getopt(argc, argv, "d:")) != -1) {
+    if (opt != 'd') die(EXIT_PERM, "usage: im2k-setup [-d DESTDIR] HOME DOMAIN IPV4 [INBOXPORT [FETCHPORT]]");
+    destdir = optarg;
+  }
+  argc -= optind;
+  argv += optind;
+  if (argc < 3 || argc > 5)
+    die(EXIT_PERM, "usage: im2k-setup [-d DESTDIR] HOME DOMAIN IPV4 [INBOXPORT [FETCHPORT]]");
+  runhome = argv[0];
+  domain = argv[1];
+  ip = argv[2];
+  if (argc > 3) inport = argv[3];
+  if (argc > 4) fetchport = argv[4];
+  if (runhome[0] != '/') die(EXIT_PERM, "HOME must be an absolute path: %s", runhome);
+  if (!plainpath(runhome)) die(EXIT_PERM, "HOME may hold only letters, digits and / . _ - + , (it goes into run scripts): %s", runhome);
+  if (destdir && destdir[0] != '/') die(EXIT_PERM, "DESTDIR must be an absolute path: %s", destdir);
+  if (strlen(runhome) + (destdir ? strlen(destdir) : 0) >= sizeof home)
+    die(EXIT_PERM, "HOME too long: %s", runhome);
+  snprintf(home, sizeof home, "%s%s", destdir ? destdir : "", runhome);
   if (!domain_check(domain, strlen(domain))) die(EXIT_PERM, "bad domain: %s", domain);
   snprintf(line, sizeof line, "%s:%s:%s:0000000000000000000000000000000000000000000000000000000000000000",
            ip, inport, fetchport);
@@ -167,81 +272,44 @@ int main(int argc, char **argv)
   if (sodium_init() < 0) die(EXIT_TEMP, "unable to initialize libsodium");
   if (home_bindir(bindir) == -1) die_sys(EXIT_TEMP, "unable to find my own directory");
 
-  root = geteuid() == 0;
-  if (root) {
-    gid_q = group(USER_QUEUE_GROUP);
-    gid_r = group(USER_ARCHIVE_GROUP);
-    uid_n = user(USER_NOTIFYD);
-    uid_i = user(USER_INBOXD);
-    uid_f = user(USER_FETCHD);
-    uid_l = user(USER_LOG);
-  }
+  /* staging (-d) sets no owners: the packager's build runs
+   * unprivileged, and the staged tree is for a root-run host */
+  owners = geteuid() == 0 && !destdir;
+  privileged = geteuid() == 0 || destdir;
+  if (owners)
+    for (i = 0; i < USERS_N; i++) {
+      /* users.h lists the groups first */
+      if (i <= USER_ARCHIVE_GROUP ? hier_gid((int)i, &gids[i]) : hier_uid((int)i, &uids[i]))
+        die(EXIT_TEMP, "no %s %s: create the accounts named in conf-users first",
+            i <= USER_ARCHIVE_GROUP ? "group" : "account", auto_users[i]);
+    }
   umask(022);
+  /* staging: DESTDIR and the directories above HOME in it, as mkdir -p */
+  for (i = destdir ? 1 : strlen(home); i < strlen(home); i++)
+    if (home[i] == '/') {
+      home[i] = 0;
+      if (mkdir(home, 0755) == -1 && errno != EEXIST) die_sys(EXIT_TEMP, "unable to create %s", home);
+      home[i] = '/';
+    }
   if (mkdir(home, 0755) == -1 && errno != EEXIST) die_sys(EXIT_TEMP, "unable to create %s", home);
   hfd = open(home, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
   if (hfd == -1) die_sys(EXIT_TEMP, "unable to open %s", home);
-  if (root && fchown(hfd, 0, 0) == -1) die_sys(EXIT_TEMP, "unable to chown %s", home);
-  if (fchmod(hfd, 0755) == -1) die_sys(EXIT_TEMP, "unable to chmod %s", home);
 
-  mk("bin", 0, 0, 0755);
-  mk("control", 0, 0, 0755);
-  mk("keys", 0, 0, 0700);
-  mk("archive", 0, 0, 0755);
-  mk("queue", 0, 0, 0755);
-  /* jobs: written by im2k-archive (egid im2kq), taken by im2k-notifyd */
-  mk("queue/job", uid_n, gid_q, 0770);
-  mk("queue/job/tmp", uid_n, gid_q, 0770);
-  mk("queue/job/new", uid_n, gid_q, 0770);
-  mk("queue/job/cur", uid_n, gid_q, 0700);
-  mk("queue/job/bad", uid_n, gid_q, 0700);
-  /* confirmations: written by im2k-fetchd, read and removed by notifyd */
-  mk("queue/confirm", uid_f, gid_q, 02770);
-  mk("queue/confirm/tmp", uid_f, gid_q, 02770);
-  mk("queue/confirm/new", uid_f, gid_q, 02770);
-  /* status: notifyd's records; searchable, not listable: a sender finds
-   * a record only by the name kept in the sender's own archive */
-  mk("queue/status", uid_n, gid_q, 0711);
-  if (!exists("queue/trigger")) {
-    if (mkfifoat(hfd, "queue/trigger", 0622) == -1) die_sys(EXIT_TEMP, "unable to create %s/queue/trigger", home);
+  for (i = 0; i < hier_n; i++) {
+    const struct hier *h = &hier[i];
+    pfd = parent(h, &base);
+    switch (h->kind) {
+    case HIER_DIR: mkdir_entry(h, pfd, base); break;
+    case HIER_FIFO: mkfifo_entry(h, pfd, base); break;
+    case HIER_PROG: copyprog(h, pfd, base); fix(h, pfd, base); break;
+    case HIER_FILE: generate(h, pfd, base); break;
+    }
+    close(pfd);
   }
-  if (root && fchownat(hfd, "queue/trigger", uid_n, gid_q, AT_SYMLINK_NOFOLLOW) == -1)
-    die_sys(EXIT_TEMP, "unable to chown %s/queue/trigger", home);
-  if (fchmodat(hfd, "queue/trigger", 0622, 0) == -1)
-    die_sys(EXIT_TEMP, "unable to chmod %s/queue/trigger", home);
-  mk("service", 0, 0, 0755);
 
-  for (fd = 0; progs[fd]; fd++) copyprog(bindir, progs[fd]);
-
-  fd = openat(hfd, "keys", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd == -1) die_sys(EXIT_TEMP, "unable to open %s/keys", home);
-  if (!exists("keys/secret") && keys_create(fd, "secret", "public", pk) == -1)
-    die_sys(EXIT_TEMP, "unable to create %s/keys/secret", home);
-  if (!exists("keys/token") && keys_create_random(fd, "token", 32) == -1)
-    die_sys(EXIT_TEMP, "unable to create %s/keys/token", home);
-  if (keys_read_hex(fd, "public", pk) == -1) die_sys(EXIT_TEMP, "unable to read %s/keys/public", home);
-  close(fd);
+  pubkey(pk);
   hex_encode(pkhex, pk, 32);
-
-  if (!exists("control/me")) {
-    snprintf(line, sizeof line, "%s\n", domain);
-    put("control/me", line, strlen(line), 0, 0, 0644);
-  }
-  if (!exists("control/servers")) {
-    snprintf(line, sizeof line, "# DOMAIN:IPV4:INBOXPORT:FETCHPORT:PUBLICKEY\n%s:%s:%s:%s:%s\n",
-             domain, ip, inport, fetchport, pkhex);
-    put("control/servers", line, strlen(line), 0, 0, 0644);
-  }
-  if (!exists("control/users")) {
-    static const char u[] = "# NAME:PUBLICKEY (the key the user's im2k-pickup uses)\n";
-    put("control/users", u, sizeof u - 1, 0, 0, 0644);
-  }
-  if (ctl_compile(hfd, "control/servers", "control/servers.cdb", servers_row, &bad) == -1)
-    die(bad ? EXIT_PERM : EXIT_TEMP, "unable to compile %s/control/servers (line %lu)", home, bad);
-  if (ctl_compile(hfd, "control/users", "control/users.cdb", users_row, &bad) == -1)
-    die(bad ? EXIT_PERM : EXIT_TEMP, "unable to compile %s/control/users (line %lu)", home, bad);
-  service("im2k-inboxd", auto_users[USER_INBOXD]);
-  service("im2k-fetchd", auto_users[USER_FETCHD]);
-  service("im2k-notifyd", auto_users[USER_NOTIFYD]);
   printf("%s:%s:%s:%s:%s\n", domain, ip, inport, fetchport, pkhex);
+  if (fflush(stdout) == EOF || ferror(stdout)) die_sys(EXIT_TEMP, "unable to write to standard output");
   return 0;
 }

@@ -427,13 +427,17 @@ static void scan(const char *dir)
       snprintf(from, sizeof from, "new/%s", de->d_name);
       snprintf(to, sizeof to, "cur/%s", de->d_name);
       if (n != 2 * JOB_HANDLE) { badjob("new", de->d_name, "not a job name"); continue; }
-      /* never over a job already taken: a repeated handle goes aside */
-      if (linkat(qfd, from, qfd, to, 0) == -1) {
-        if (errno == EEXIST) badjob("new", de->d_name, "repeats a job in queue/job/cur");
-        else warn_sys("unable to take job %s", de->d_name);
-        continue;
+      /* never over a job already taken: a repeated handle goes aside
+       * (notifyd alone writes cur/, so looking first is enough; a link
+       * would not do: the job file belongs to its sender) */
+      {
+        struct stat st;
+        if (fstatat(qfd, to, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+          badjob("new", de->d_name, "repeats a job in queue/job/cur");
+          continue;
+        }
       }
-      if (unlinkat(qfd, from, 0) == -1) warn_sys("unable to remove queue/job/%s", from);
+      if (renameat(qfd, from, qfd, to) == -1) { warn_sys("unable to take job %s", de->d_name); continue; }
       load("cur", de->d_name);
     } else
       load(dir, de->d_name);

@@ -11,15 +11,10 @@ die() { echo "$0: $*" >&2; exit 111; }
 # a signal ends the script through its EXIT trap, which stops its daemons
 trap 'exit 111' INT TERM HUP PIPE
 
-# accounts: the service accounts from conf-users (groups first)
+# accounts: the service accounts from conf-users, made by the script
+# make setup uses
 accounts() {
-  set -- $IM2K_ACCOUNTS
-  _q=$1 _r=$2 _nn=$3 _ii=$4 _ff=$5 _ll=$6
-  for _g in $_q $_r; do getent group "$_g" >/dev/null || groupadd --system "$_g" || die "groupadd $_g"; done
-  mkacct() { getent passwd "$1" >/dev/null ||
-    useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin -g "$2" "$1" ||
-    die "useradd $1"; }
-  mkacct $_nn $_q; mkacct $_ff $_r; mkacct $_ii nogroup; mkacct $_ll nogroup
+  sh "$TOP/im2k-archive/accounts.sh" "$TOP/conf-users" || die "accounts.sh failed"
 }
 
 # mailuser NAME HOMEDIR: an ordinary user account for a sender or receiver
@@ -32,9 +27,10 @@ mailuser() {
   mkdir -p "$2" && chown "$1:" "$2" && chmod 700 "$2"
 }
 
-# isp NAME DOMAIN IP: lay out $T/NAME for DOMAIN on IP
+# isp NAME DOMAIN IP: lay out $T/NAME for DOMAIN on IP, and check it
 isp() {
   "$BIN/im2k-setup" "$T/$1" "$2" "$3" >"$T/$1.server" || die "im2k-setup $1"
+  "$BIN/im2k-check" "$T/$1" >&2 || die "im2k-check $1"
 }
 
 # peer A B: each ISP learns the other's server line
