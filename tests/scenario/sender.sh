@@ -111,12 +111,15 @@ waitfor 5 test -e "$T/a/queue/job/bad/$new"
 check "a job owned by one user naming another's uid goes to queue/job/bad" [ -e "$T/a/queue/job/bad/$new" ]
 
 # 6. a full disk: nothing half-written, exit 111
-mount -t tmpfs -o size=64k,mode=2750 tmpfs "$T/a/archive/$UA"
-chown $SA:im2kr "$T/a/archive/$UA"
-head -c 200000 /dev/urandom >"$T/big"; chmod 644 "$T/big"
-as $SA a im2k-inject $RB@b.example <"$T/big" 2>"$T/err"
-check "disk full: exit 111" [ $? = 111 ]
-check "disk full: says so" grep -q 'no space left' "$T/err"
-check "disk full: nothing left in the archive" [ -z "$(ls -A "$T/a/archive/$UA")" ]
-umount "$T/a/archive/$UA"
+if mount -t tmpfs -o size=64k,mode=2750 tmpfs "$T/a/archive/$UA" 2>/dev/null; then
+  chown $SA:im2kr "$T/a/archive/$UA"
+  head -c 200000 /dev/urandom >"$T/big"; chmod 644 "$T/big"
+  as $SA a im2k-inject $RB@b.example <"$T/big" 2>"$T/err"
+  check "disk full: exit 111" [ $? = 111 ]
+  check "disk full: says so" grep -q 'no space left' "$T/err"
+  check "disk full: nothing left in the archive" [ -z "$(ls -A "$T/a/archive/$UA")" ]
+  umount "$T/a/archive/$UA"
+else
+  echo "# skipped the full-disk case: this machine does not let the test mount a tmpfs"
+fi
 [ $FAILED = 0 ]
