@@ -97,7 +97,7 @@ int main(int argc, char **argv)
     nm++;
   }
   closedir(d);
-  qsort(m, nm, sizeof *m, bytime);
+  if (nm) qsort(m, nm, sizeof *m, bytime);
 
   if (!machine && nm)
     printf("%-19s  %-32s  %-9s  %5s  %-19s  %s\n", "SENT", "RECIPIENT", "STATUS", "TRIES",

@@ -386,6 +386,8 @@ int main(int argc, char **argv)
       close(ep[1]);
       while (waitpid(pid, &status, 0) == -1)
         if (errno != EINTR) die_sys(EXIT_TEMP, "unable to wait for im2k-archive");
+      buf_free(&env);
+      buf_free(&head);
       if (WIFEXITED(status) && WEXITSTATUS(status) != 0) return WEXITSTATUS(status);
       die(EXIT_TEMP, "message not accepted");
     }
