@@ -33,9 +33,9 @@ BINS = $(addprefix $(B)/bin/,$(notdir $(PROGS)))
 
 UNITS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/t_*.c))
 UNITBINS = $(UNITS:%=$(B)/tests/%)
-TOOLS = $(B)/tests/im2k-probe $(B)/tests/im2k-relay
+TOOLS = $(B)/tests/im2k-probe $(B)/tests/im2k-relay $(B)/tests/im2k-fault.so
 
-.PHONY: all test unit scenario demo demo-stop clean deps check-deps fuzz setup check
+.PHONY: all test unit scenario demo demo-stop clean deps check-deps fuzz bench setup check
 all: $(BINS) $(UNITBINS) $(TOOLS)
 
 $(B)/lib/auto_home.c: conf-home
@@ -69,6 +69,12 @@ $(B)/tests/%: tests/unit/%.c tests/unit/unit.h $(B)/libim2k.a
 $(B)/tests/im2k-%: tests/tools/im2k-%.c $(B)/libim2k.a lib/*.h
 	@mkdir -p $(@D)
 	$(CC) $(ALLCFLAGS) -o $@ $< $(B)/libim2k.a $(LDLIBS)
+
+# the fault library the torture tests preload: no sanitizer in it (it is
+# loaded before the sanitizer's runtime), no fortified wrappers
+$(B)/tests/im2k-fault.so: tests/tools/im2k-fault.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -Wall -Wextra $(WERROR) $(CFLAGS) -U_FORTIFY_SOURCE -fPIC -shared -o $@ $< -ldl
 
 # Debian packages the build and the tests need; installed when root.
 DEPS = libsodium-dev libcdb-dev tinycdb daemontools ucspi-tcp strace
@@ -104,6 +110,20 @@ FUZZTIME ?= 60
 fuzz:
 	@sh tests/deps.sh clang libclang-rt-14-dev
 	sh fuzz/run.sh $(FUZZTIME)
+
+# benchmarks beside Postfix, nginx and NSD, on loopback (root, Debian):
+# installs what it needs, writes bench/results.md; never part of make test.
+# BENCHREPS runs of each (default 3), BENCHONLY limits the rows.
+BENCHTOOLS = $(B)/bench/udpbench $(B)/bench/im2kb-load
+$(B)/bench/udpbench: bench/udpbench.c
+	@mkdir -p $(@D)
+	$(CC) $(ALLCFLAGS) -o $@ $<
+$(B)/bench/im2kb-load: bench/im2kb-load.c $(B)/libim2k.a lib/*.h
+	@mkdir -p $(@D)
+	$(CC) $(ALLCFLAGS) -o $@ $< $(B)/libim2k.a $(LDLIBS)
+bench: deps
+	@$(MAKE) --no-print-directory all $(BENCHTOOLS)
+	@B=$(B) sh bench/run.sh
 
 clean:
 	rm -rf build
