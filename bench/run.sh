@@ -35,7 +35,34 @@ rm -rf "$W.old"; [ -d "$W" ] && { umount "$W/mnt" 2>/dev/null; mv "$W" "$W.old";
 mkdir -p "$W" && chmod 755 "$W"
 : >"$RAW"
 
+PROF=${BENCHPROFILE:-0}
+PROFOUT="$TOP/bench/profile.txt"
+[ "$PROF" = 1 ] && : >"$PROFOUT"
 log() { echo "bench: $*" >&2; }
+# prof_start NAME SECONDS [DELAY] ... prof_end NAME: with BENCHPROFILE=1, perf
+# samples the whole machine (cpu-clock) while a load runs; the top
+# entries by process and symbol go to bench/profile.txt
+prof_start() {
+  [ "$PROF" = 1 ] || return 0
+  (sleep "${3:-0}"; exec perf record -a -e cpu-clock -F 2000 -o "$W/perf.$1" -- sleep "$2" >/dev/null 2>&1) &
+  PERFPID=$!
+  [ -n "$3" ] || sleep 0.2
+}
+prof_end() {
+  [ "$PROF" = 1 ] || return 0
+  wait "$PERFPID"
+  { echo "## $1 (perf record -a -e cpu-clock; share of all samples on both cores)"; echo
+    perf report -i "$W/perf.$1" --stdio --sort comm,dso,sym 2>/dev/null | grep '%' | grep -v '^#' | head -n 30
+    echo; } >>"$PROFOUT"
+}
+# prof_strace NAME CMD...: with BENCHPROFILE=1, the system calls of CMD
+# and its children (strace -c)
+prof_strace() {
+  _n=$1; shift
+  [ "$PROF" = 1 ] || return 0
+  strace -f -c -o "$W/strace.$_n" "$@" >/dev/null 2>&1
+  { echo "## $_n (strace -f -c)"; echo; head -n 25 "$W/strace.$_n"; echo; } >>"$PROFOUT"
+}
 now() { date +%s.%N; }
 # record ROW FS IM2K PEER [REF]: one measurement (REF: a reference figure
 # beside the peer, or -)
@@ -259,24 +286,28 @@ injectpickup() {
   fs=$1
   r=1
   while [ $r -le "$REPS" ]; do
-    base=$(as im2kbs ba im2k-status -m | wc -l)
+    base=$(($(as im2kbs ba im2k-status -m | wc -l) + $([ $r = 1 ] && [ "$PROF" = 1 ] && echo 1 || echo 0)))
     t0=$(now)
     asio im2kbs sh -c 'i=0; while [ $i -lt "$1" ]; do "$2" im2kbp@bb.example <"$3" || exit 1; i=$((i + 1)); done' sh "$NMSG" "$T/ba/bin/im2k-inject" "$T/fan.msg" 3>/dev/null || die "inject failed"
     t1=$(now)
     ri=$(calc "$NMSG / ($t1 - $t0)")
+    [ $r = 1 ] && prof_strace "im2k-inject-$fs" setuidgid im2kbs "$T/ba/bin/im2k-inject" im2kbp@bb.example <"$T/fan.msg"
     # Postfix: sendmail until queued; virtual delivery held back
     pf_set defer_transports=virtual
     t0=$(now)
     sh -c 'i=0; while [ $i -lt "$1" ]; do /usr/sbin/sendmail -C "$2" -f s@pf.example p@pf.example <"$3" || exit 1; i=$((i + 1)); done' sh "$NMSG" "$PF/etc" "$T/fan.msg" || die "sendmail failed"
     t1=$(now)
     rp=$(calc "$NMSG / ($t1 - $t0)")
+    [ $r = 1 ] && prof_strace "postfix-sendmail-$fs" /usr/sbin/sendmail -C "$PF/etc" -f s@pf.example p@pf.example <"$T/fan.msg"
     record inject_rate "$fs" "$ri" "$rp"
     # pickup: every message held by the inbox first
     waitfor 120 notified $((base + NMSG)) || die "not all $NMSG notified"
     rm -rf "$T/rcv/p.md"
+    [ $r = 1 ] && prof_start "pickup-$fs" 2
     t0=$(now)
     pickup im2kbp "$T/rcv/p.md" || die "pickup failed"
     t1=$(now)
+    [ $r = 1 ] && prof_end "pickup-$fs"
     got=$(ls "$T/rcv/p.md/new" | wc -l)
     [ "$got" -ge "$NMSG" ] || die "pickup delivered $got of $NMSG"
     ri=$(calc "$got / ($t1 - $t0)")
@@ -375,7 +406,9 @@ udp_run() {
   taskset -p -c 1 "$fp" >/dev/null
   r=1
   while [ $r -le "$REPS" ]; do
+    [ $r = 1 ] && prof_start fetchd 3
     fi=$(taskset -c 0 "$BT/im2kb-load" fetch 127.0.1.2 2001 "$(pubkey ba)" "$T/ba/keys/token" "$h" im2kbp@bb.example 1048576 5 64 | awk '{print $5}')
+    [ $r = 1 ] && prof_end fetchd
     taskset -c 1 "$BT/udpbench" echo 127.0.1.32 4002 &
     ep=$!
     sleep 0.2
@@ -438,8 +471,10 @@ EOF
     sleep 1
     ip=$(pid bi-im2k-inboxd)
     taskset -p -c 1 "$ip" >/dev/null
+    [ $r = 1 ] && prof_start inboxd 5 $((NNOTE / 50000 + 3))
     out=$(taskset -c 0 "$BT/im2kb-load" notify 127.0.1.10 2000 "$K" "$T/ba/keys" im2kbs@ba.example bi.example 1000 "$NNOTE" 64)
     log "$out"
+    [ $r = 1 ] && prof_end inboxd
     ok=$(echo "$out" | awk '{print $3}')
     ri=$(echo "$out" | awk '{print $6}')
     rss=$(awk '/^VmRSS/ {print $2}' "/proc/$ip/status")

@@ -42,12 +42,13 @@ int __lsan_is_turned_off(void) { return 1; }
 #endif
 
 static int afd = -1;
-static char tmpname[80];
+static char tmpname[80], jobtmp[80];
 static char home[HOME_MAX];
 
 static void cleanup(void)
 {
   if (afd != -1 && tmpname[0]) unlinkat(afd, tmpname, 0);
+  if (afd != -1 && jobtmp[0]) unlinkat(afd, jobtmp, 0);
 }
 
 static _Noreturn void fail(int code, const char *what)
@@ -228,7 +229,7 @@ int main(int argc, char **argv)
   unsigned char blk[65536];
   char me[256], own[ADDR_MAX + 1], hexh[2 * JOB_HANDLE + 1], dir[32], jobname[48];
   uid_t uid = getuid();
-  int hfd, mfd, qfd;
+  int hfd, mfd, jfd, qfd;
   uint64_t size = 0;
 
   die_prog = "im2k-archive";
@@ -290,15 +291,33 @@ int main(int argc, char **argv)
   snprintf(j.sender, sizeof j.sender, "%s", own);
   envelope(&j, own);
   if (fchmod(mfd, 0640) == -1) fail(EXIT_TEMP, "unable to chmod the message");
-  if (file_sync_close(mfd) == -1) fail(EXIT_TEMP, "unable to write the message");
 
   buf_init(&jb, JOB_FILE_MAX);
   if (job_encode(&j, &jb) == -1) fail(EXIT_TEMP, "unable to build the job");
   /* the sender's own copy of the job: what im2k-status reads */
   snprintf(jobname, sizeof jobname, "%s.job", hexh);
-  if (file_put_atomic(afd, jobname, jb.p, jb.len, 0600) == -1)
+  snprintf(jobtmp, sizeof jobtmp, ".tmp.%s.job", hexh);
+  jfd = file_create(afd, jobtmp, 0600);
+  if (jfd == -1) { jobtmp[0] = 0; fail(EXIT_TEMP, "unable to write the job into the archive"); }
+  if (file_write_all(jfd, jb.p, jb.len) == -1 || fchmod(jfd, 0600) == -1)
     fail(EXIT_TEMP, "unable to write the job into the archive");
-  if (renameat(afd, tmpname, afd, hexh) == -1) fail(EXIT_TEMP, "unable to store the message");
+  /* What is synced, and why: the message and the sender's job copy are
+   * both written before either is synced (on a journaled file system the
+   * first fsync commits the other's data as well, and the second costs
+   * little); both are synced before they get their names; one sync of the
+   * archive directory makes both names durable; only then is the job
+   * queued for notifyd (mdq_put syncs it and queue/job/new), so notifyd
+   * never sees a job whose message a crash could still take away. */
+  if (file_sync_close(mfd) == -1) fail(EXIT_TEMP, "unable to write the message");
+  if (file_sync_close(jfd) == -1) fail(EXIT_TEMP, "unable to write the job into the archive");
+  if (renameat(afd, jobtmp, afd, jobname) == -1) fail(EXIT_TEMP, "unable to write the job into the archive");
+  jobtmp[0] = 0;
+  if (renameat(afd, tmpname, afd, hexh) == -1) {
+    int e = errno;
+    unlinkat(afd, jobname, 0);
+    errno = e;
+    fail(EXIT_TEMP, "unable to store the message");
+  }
   tmpname[0] = 0;
   if (file_sync_dir(afd, ".") == -1) fail(EXIT_TEMP, "unable to sync the archive");
 

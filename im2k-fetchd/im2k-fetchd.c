@@ -32,7 +32,42 @@ struct ctx {
   int hfd;
   int cfd;   /* queue/confirm */
   unsigned char tokenkey[TOKEN_KEY];
+  /* the message served last, kept open: a download is a run of requests
+   * for one handle, and the path lookup costs more than the read */
+  int mfd;   /* -1: none */
+  unsigned char mhandle[MSG_HANDLE];
+  int64_t mopened;
 };
+
+/* message: an open descriptor of archive/UID/HANDLEHEX and its stat, the
+ * file checked to be a regular file of the uid inside the handle; -1 with
+ * errno (ENOENT: no such message).  A kept descriptor is used for at most
+ * a second, and never once the file is unlinked (a withdrawal). */
+static int message(struct ctx *c, const unsigned char handle[MSG_HANDLE], struct stat *st)
+{
+  char path[80], hx[2 * MSG_HANDLE + 1];
+  uint32_t uid = get_u32(handle);
+  int64_t now = now_ms();
+  int fd;
+  if (c->mfd != -1 && !memcmp(c->mhandle, handle, MSG_HANDLE) && now - c->mopened < 1000 &&
+      fstat(c->mfd, st) == 0 && st->st_nlink > 0)
+    return c->mfd;
+  if (c->mfd != -1) close(c->mfd);
+  c->mfd = -1;
+  hex_encode(hx, handle, MSG_HANDLE);
+  snprintf(path, sizeof path, "archive/%lu/%s", (unsigned long)uid, hx);
+  fd = openat(c->hfd, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd == -1) return -1;
+  if (fstat(fd, st) == -1 || !S_ISREG(st->st_mode) || st->st_uid != uid) {
+    close(fd);
+    errno = ENOENT;
+    return -1;
+  }
+  c->mfd = fd;
+  memcpy(c->mhandle, handle, MSG_HANDLE);
+  c->mopened = now;
+  return fd;
+}
 
 static void poke(int hfd)
 {
@@ -48,33 +83,22 @@ static int record(struct ctx *c, const unsigned char handle[MSG_HANDLE], const c
 static int fetch(struct ctx *c, struct rd *r, struct wr *w)
 {
   struct msg_fetch_req q;
-  char path[80], hx[2 * MSG_HANDLE + 1];
   unsigned char data[MSG_BLOCK_MAX];
   struct stat st;
-  uint32_t uid;
   size_t room, n;
   ssize_t got;
   int fd;
   if (msg_get_fetch_req(r, &q) == -1) { wr_u8(w, MSG_BAD); return 1; }
   if (!token_check(q.token, c->tokenkey, q.handle, q.rcpt)) { wr_u8(w, MSG_NOENT); return 1; }
-  uid = get_u32(q.handle);
-  hex_encode(hx, q.handle, MSG_HANDLE);
-  snprintf(path, sizeof path, "archive/%lu/%s", (unsigned long)uid, hx);
-  fd = openat(c->hfd, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  fd = message(c, q.handle, &st);
   if (fd == -1) { wr_u8(w, errno == ENOENT ? MSG_NOENT : MSG_TEMP); return 1; }
-  if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) || st.st_uid != uid) {
-    close(fd);
-    wr_u8(w, MSG_NOENT);
-    return 1;
-  }
   room = w->len - w->pos;
-  if (room < 1 + 8 + 8 + 2) { close(fd); return 0; } /* request too short to answer */
+  if (room < 1 + 8 + 8 + 2) return 0; /* request too short to answer */
   room -= 1 + 8 + 8 + 2;
   n = q.want < room ? q.want : room;
   if (q.offset >= (uint64_t)st.st_size) n = 0;
   else if ((uint64_t)st.st_size - q.offset < n) n = (size_t)((uint64_t)st.st_size - q.offset);
   got = n ? pread(fd, data, n, (off_t)q.offset) : 0;
-  close(fd);
   if (got < 0 || (size_t)got != n) { wr_u8(w, MSG_TEMP); return 1; }
   /* the first block: the sender's status says "fetched" (from now on the
    * message can no longer be withdrawn) */
@@ -151,6 +175,7 @@ int main(void)
   if (keys_read(c.hfd, "keys/secret", sk, 32) == -1) die_sys(EXIT_TEMP, "unable to read %s/keys/secret", home);
   if (keys_read(c.hfd, "keys/token", c.tokenkey, TOKEN_KEY) == -1)
     die_sys(EXIT_TEMP, "unable to read %s/keys/token", home);
+  c.mfd = -1;
   c.cfd = openat(c.hfd, "queue/confirm", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (c.cfd == -1) die_sys(EXIT_TEMP, "unable to open %s/queue/confirm", home);
   fd = udp_bind(self.ip, self.fetch_port);

@@ -371,8 +371,13 @@ static void load(const char *dir, const char *name)
     else sched(r, now);
   }
   free(sv);
+  /* the status is written a second from now, by then with the first
+   * answers in it, not now as well: until it exists im2k-status shows
+   * each recipient queued, which is the truth, and the job in cur/ is
+   * what a restart reads.  A job already final is finished (and its
+   * status written) at once. */
   jr->dirty = 1;
-  flush(jr);
+  jr->flushed = now;
   if (jr->nfinal == jr->j.nrcpt) finish(jr);
 }
 

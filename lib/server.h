@@ -20,9 +20,10 @@ struct server_stats {
   uint64_t received, answered, dropped;
 };
 
-/* server_step: wait up to timeout_ms for one datagram on fd and deal with
- * it; 1 if one was handled (answered or dropped), 0 on timeout, -1 on
- * error. */
+/* server_step: wait up to timeout_ms for datagrams on fd and deal with
+ * those that are there (a batch of up to 32); 1 if any was handled
+ * (answered or dropped), 0 on timeout, -1 on error.  Not reentrant: the
+ * batch buffers are static. */
 int server_step(int fd, struct keycache *kc, server_fn fn, void *ctx, int timeout_ms,
                 struct server_stats *st);
 

@@ -30,10 +30,16 @@ int udp_addr(struct sockaddr_in *sa, const char *ip, uint16_t port)
 int udp_bind(const char *ip, uint16_t port)
 {
   struct sockaddr_in sa;
-  int fd;
+  int fd, rcvbuf = UDP_RCVBUF;
   if (udp_addr(&sa, ip, port) == -1) return -1;
   fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd == -1) return -1;
+  /* a burst of requests (a fan-out of notifications, a window of fetches
+   * from many clients) waits in the kernel rather than being dropped and
+   * resent a second later; as root (before dropping privilege) the size
+   * may exceed net.core.rmem_max.  Failing is harmless: the default. */
+  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) == -1)
+    (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
   if (bind(fd, (struct sockaddr *)&sa, sizeof sa) == -1) {
     int e = errno;
     close(fd);

@@ -12,7 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* udp_bind: a socket bound to ip:port (port 0: any), close-on-exec. */
+/* udp_bind: a socket bound to ip:port (port 0: any), close-on-exec, with
+ * a receive buffer of UDP_RCVBUF bytes where the kernel allows it. */
+#define UDP_RCVBUF (4 << 20)
 int udp_bind(const char *ip, uint16_t port);
 int udp_addr(struct sockaddr_in *sa, const char *ip, uint16_t port);
 
