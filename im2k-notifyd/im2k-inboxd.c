@@ -1,13 +1,18 @@
 /* im2k-inboxd: the receiver ISP's inbox.  Takes notifications (NOTIFY)
  * from other ISPs and keeps them in memory only, per local user; answers
  * each user's LIST and DONE, authenticated by the key registered for the
- * user in control/users.cdb.  Nothing about a message is written to disk;
- * after a restart the inbox is empty and the senders' retransmissions
- * fill it again.
+ * user in control/users.cdb.  Nothing about a message is written to disk,
+ * not even a log line; after a restart the inbox is empty and the
+ * senders' retransmissions fill it again.  A user who moved away has a
+ * line in control/forwards.cdb: notifications for that user are passed
+ * on (FORWARD) to the new address's inbox, sealed with this ISP's key.
  * SECURITY: starts as root only to read keys/secret, then runs as im2ki.
  * A notification is kept only if its box was sealed with the key published
- * for its sender's domain in control/servers.cdb; everything else is
- * dropped unanswered.  Memory is bounded per user and in total. */
+ * for its sender's domain (for a FORWARD: for the domain of the address it
+ * was sent to, which alone may pass on its users' mail); everything else
+ * is dropped unanswered.  Memory is bounded per user, per sender key (a
+ * rate) and in total; every bound answers TEMP, and the sender retries. */
+#include "ctl.h"
 #include "die.h"
 #include "hex.h"
 #include "home.h"
@@ -19,144 +24,546 @@
 #include "udp.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
-#define USER_MAX_NOTES 10000
-#define TOTAL_MAX_NOTES 1000000
+#define NONE UINT32_MAX
+#define CHUNK 4096          /* notes are kept in chunks of this many */
+#define RATE_SLOTS 1024
+#define FWD_MAX 1000        /* notifications being passed on at once */
+#define FWD_TRIES 6         /* 1 s, 2 s, ... 32 s; then the sender's
+                             * own retransmission takes over */
 
+/* One held notification: 120 bytes plus its addresses.  The recipient is
+ * not stored when it is the box's own address (USER@me, the usual case);
+ * a note passed on from another inbox keeps the address it was sent to. */
 struct note {
-  uint64_t seq;
-  struct msg_note n;
+  uint64_t seq;            /* 0: a free slot */
+  uint64_t size;
+  unsigned char handle[MSG_HANDLE];
+  unsigned char hash[MSG_HASH];
+  unsigned char token[MSG_TOKEN];
+  char *addrs;             /* "SENDER\0RCPT\0", RCPT empty for USER@me */
+  uint32_t box;
+  uint32_t prev, next;     /* the box's notes, in arrival (seq) order */
+  uint32_t hnext;          /* the (handle, sender, recipient) hash chain */
 };
 
 struct box {
   char user[LOCAL_MAX + 1];
-  struct note *v;
-  size_t len, cap;
-  struct box *next;
+  uint32_t head, tail, count;
+  uint32_t hnext;
 };
 
-struct ctx {
-  int hfd;
-  char me[256];
-  struct box *boxes;
-  uint64_t seq;
-  size_t total;
+/* a sender key's token bucket */
+struct rate {
+  unsigned char pk[32];
+  double tokens;
+  int64_t last;
 };
 
-static struct box *findbox(struct ctx *c, const char *user, int create)
+/* a notification being passed on to a moved user's new inbox */
+struct fwd {
+  int used;
+  struct sockaddr_in sa;
+  unsigned char k[PACKET_KEY];
+  unsigned char reqid[PACKET_REQID];
+  unsigned char pkt[PACKET_MAX];
+  size_t len;
+  int tries;
+  int64_t due;
+};
+
+static int hfd;
+static char me[256];
+static unsigned char hashkey[crypto_shorthash_KEYBYTES];
+static unsigned char mypk[32], mysk[32];
+
+static struct note **chunks;
+static uint32_t nchunks, freelist = NONE, total;
+static uint32_t *nbucket; /* note hash buckets */
+static uint32_t nbuckets;
+static struct box *boxes;
+static uint32_t nboxes, capboxes;
+static uint32_t *bbucket; /* box hash buckets */
+static uint32_t nbbuckets;
+static uint64_t seq;
+static size_t bytes; /* held: notes and their addresses */
+
+static uint64_t user_max = 10000, total_max = 1000000, key_rate = 5000, key_burst = 100000;
+static struct rate rates[RATE_SLOTS];
+static struct fwd fwds[FWD_MAX];
+static unsigned nfwds;
+static int cfd = -1; /* the socket for FORWARD requests */
+
+static struct {
+  uint64_t held, merged, refused, limited, done, passed, fwdlost;
+} stats, logged;
+
+static struct note *N(uint32_t i) { return &chunks[i / CHUNK][i % CHUNK]; }
+
+static uint64_t hash(const void *p, size_t n)
 {
-  struct box *b;
-  for (b = c->boxes; b; b = b->next)
-    if (!strcmp(b->user, user)) return b;
-  if (!create) return NULL;
-  b = calloc(1, sizeof *b);
-  if (!b) return NULL;
-  snprintf(b->user, sizeof b->user, "%s", user);
-  b->next = c->boxes;
-  c->boxes = b;
-  return b;
+  unsigned char h[8];
+  crypto_shorthash(h, p, n, hashkey);
+  return get_u64(h);
+}
+
+/* tables kept open; opened again when replaced (looked at once a second) */
+struct kept {
+  const char *path;
+  struct table t;
+  ino_t ino;
+  int64_t checked;
+};
+static struct kept users = {"control/users.cdb", {-1, {0}}, 0, 0};
+static struct kept servers = {"control/servers.cdb", {-1, {0}}, 0, 0};
+static struct kept forwards = {"control/forwards.cdb", {-1, {0}}, 0, 0};
+
+/* kept: the table, or NULL with errno (ENOENT: there is none) */
+static struct table *kept(struct kept *k)
+{
+  struct stat st;
+  int64_t now = now_ms();
+  if (k->t.fd != -1 && now - k->checked < 1000) return &k->t;
+  k->checked = now;
+  if (fstatat(hfd, k->path, &st, 0) == -1) {
+    if (errno != ENOENT && k->t.fd != -1) return &k->t; /* keep the one we have */
+    table_close(&k->t);
+    return NULL;
+  }
+  if (k->t.fd != -1 && st.st_ino == k->ino) return &k->t;
+  table_close(&k->t);
+  if (table_open(&k->t, hfd, k->path) == -1) return NULL;
+  k->ino = st.st_ino;
+  return &k->t;
 }
 
 /* userkey: 1 and the registered key, 0 unknown user, -1 error */
-static int userkey(struct ctx *c, const char *user, unsigned char pk[32])
+static int userkey(const char *user, unsigned char pk[32])
 {
-  struct table t;
+  struct table *t = kept(&users);
   char v[80];
   size_t vl;
   int r;
-  if (table_open(&t, c->hfd, "control/users.cdb") == -1) return -1;
-  r = table_get(&t, user, strlen(user), v, sizeof v, &vl);
-  table_close(&t);
+  if (!t) return -1;
+  r = table_get(t, user, strlen(user), v, sizeof v, &vl);
   if (r != 1) return r;
   if (hex_decode(pk, 32, v, vl) == -1) return -1;
   return 1;
 }
 
-static int notify(struct ctx *c, const unsigned char pk[32], struct rd *r, struct wr *w)
+/* serverkey: 1 and the server for a domain, 0 none, -1 error */
+static int server(const char *domain, struct server *s)
 {
-  struct msg_note n;
-  struct server s;
-  struct table t;
-  struct box *b;
-  unsigned char upk[32];
-  char user[LOCAL_MAX + 1];
-  const char *at;
-  size_t i;
-  int found;
-  if (msg_get_note(r, &n) == -1 || msg_end(r) == -1) return 0;
-  /* the sender's domain must be the one whose key sealed this box */
-  /* no table, no way to check the key: no answer, as for any bad key */
-  if (table_open(&t, c->hfd, "control/servers.cdb") == -1) return 0;
-  found = servers_lookup(&t, addr_domain(n.sender), &s);
-  table_close(&t);
-  if (found != 1 || sodium_memcmp(s.pk, pk, 32) != 0) return 0;
-  if (strcmp(addr_domain(n.rcpt), c->me)) { wr_u8(w, MSG_NOENT); return 1; }
-  at = strrchr(n.rcpt, '@');
-  snprintf(user, sizeof user, "%.*s", (int)(at - n.rcpt), n.rcpt);
-  found = userkey(c, user, upk);
-  if (found == -1) { wr_u8(w, MSG_TEMP); return 1; }
-  if (found == 0) { wr_u8(w, MSG_NOENT); return 1; }
-  b = findbox(c, user, 1);
-  if (!b) { wr_u8(w, MSG_TEMP); return 1; }
-  for (i = 0; i < b->len; i++) /* a retransmission: merged */
-    if (!memcmp(b->v[i].n.handle, n.handle, MSG_HANDLE) && !strcmp(b->v[i].n.sender, n.sender) &&
-        !strcmp(b->v[i].n.rcpt, n.rcpt)) {
-      wr_u8(w, MSG_OK);
-      return 1;
-    }
-  if (b->len >= USER_MAX_NOTES || c->total >= TOTAL_MAX_NOTES) { wr_u8(w, MSG_TEMP); return 1; }
-  if (b->len == b->cap) {
-    size_t cap = b->cap ? 2 * b->cap : 8;
-    struct note *v = realloc(b->v, cap * sizeof *v);
-    if (!v) { wr_u8(w, MSG_TEMP); return 1; }
-    b->v = v;
-    b->cap = cap;
-  }
-  b->v[b->len].seq = ++c->seq;
-  b->v[b->len].n = n;
-  b->len++;
-  c->total++;
-  info("held %s -> %s size %llu", n.sender, n.rcpt, (unsigned long long)n.size);
-  wr_u8(w, MSG_OK);
+  struct table *t = kept(&servers);
+  if (!t) return -1;
+  return servers_lookup(t, domain, s);
+}
+
+/* forwarded: 1 and the user's new address, 0 none, -1 error */
+static int forwarded(const char *user, char to[ADDR_MAX + 1])
+{
+  struct table *t = kept(&forwards);
+  size_t n;
+  int r;
+  if (!t) return errno == ENOENT ? 0 : -1;
+  r = table_get(t, user, strlen(user), to, ADDR_MAX + 1, &n);
+  if (r != 1) return r;
+  if (!addr_check(to, n)) { errno = EINVAL; return -1; }
+  addr_lower(to);
   return 1;
 }
 
+static uint32_t findbox(const char *user, int create)
+{
+  uint64_t h = hash(user, strlen(user));
+  uint32_t i;
+  if (bbucket)
+    for (i = bbucket[h & (nbbuckets - 1)]; i != NONE; i = boxes[i].hnext)
+      if (!strcmp(boxes[i].user, user)) return i;
+  if (!create) return NONE;
+  if (nboxes == capboxes) {
+    uint32_t cap = capboxes ? 2 * capboxes : 64, j;
+    struct box *b = realloc(boxes, cap * sizeof *b);
+    uint32_t *bb;
+    if (!b) return NONE;
+    boxes = b;
+    bb = malloc(2 * (size_t)cap * sizeof *bb);
+    if (!bb) return NONE;
+    free(bbucket);
+    bbucket = bb;
+    nbbuckets = 2 * cap;
+    capboxes = cap;
+    for (j = 0; j < nbbuckets; j++) bbucket[j] = NONE;
+    for (j = 0; j < nboxes; j++) {
+      uint64_t x = hash(boxes[j].user, strlen(boxes[j].user)) & (nbbuckets - 1);
+      boxes[j].hnext = bbucket[x];
+      bbucket[x] = j;
+    }
+  }
+  i = nboxes++;
+  snprintf(boxes[i].user, sizeof boxes[i].user, "%s", user);
+  boxes[i].head = boxes[i].tail = NONE;
+  boxes[i].count = 0;
+  h &= nbbuckets - 1;
+  boxes[i].hnext = bbucket[h];
+  bbucket[h] = i;
+  return i;
+}
+
+/* the identity of a note: handle, sender, recipient (empty: USER@me) */
+static uint64_t notehash(const unsigned char handle[MSG_HANDLE], const char *sender,
+                         const char *rcpt, uint32_t box)
+{
+  unsigned char k[MSG_HANDLE + 2 * (ADDR_MAX + 1) + 4];
+  size_t a = strlen(sender) + 1, b = strlen(rcpt) + 1;
+  memcpy(k, handle, MSG_HANDLE);
+  memcpy(k + MSG_HANDLE, sender, a);
+  memcpy(k + MSG_HANDLE + a, rcpt, b);
+  put_u32(k + MSG_HANDLE + a + b, box);
+  return hash(k, MSG_HANDLE + a + b + 4);
+}
+
+static const char *note_rcpt(const struct note *x) { return x->addrs + strlen(x->addrs) + 1; }
+
+/* selfaddr: USER@me (at most ADDR_MAX bytes for any box's user, whose
+ * name came from a checked address) */
+static void selfaddr(char out[ADDR_MAX + 1], const char *user)
+{
+  char t[LOCAL_MAX + 1 + 256 + 1];
+  snprintf(t, sizeof t, "%s@%s", user, me);
+  snprintf(out, ADDR_MAX + 1, "%.*s", ADDR_MAX, t);
+}
+
+static uint32_t findnote(uint32_t box, const unsigned char handle[MSG_HANDLE],
+                         const char *sender, const char *rcpt)
+{
+  uint32_t i;
+  if (!nbuckets) return NONE;
+  for (i = nbucket[notehash(handle, sender, rcpt, box) & (nbuckets - 1)]; i != NONE; i = N(i)->hnext) {
+    struct note *x = N(i);
+    if (x->box == box && !memcmp(x->handle, handle, MSG_HANDLE) && !strcmp(x->addrs, sender) &&
+        !strcmp(note_rcpt(x), rcpt))
+      return i;
+  }
+  return NONE;
+}
+
+/* grow: room for one more note (a free slot, buckets at most 1 per note) */
+static int grow(void)
+{
+  uint32_t i;
+  if (freelist == NONE) {
+    struct note **c = realloc(chunks, (nchunks + 1) * sizeof *c);
+    if (!c) return -1;
+    chunks = c;
+    chunks[nchunks] = calloc(CHUNK, sizeof **chunks);
+    if (!chunks[nchunks]) return -1;
+    for (i = CHUNK; i-- > 0;) {
+      chunks[nchunks][i].next = freelist;
+      freelist = nchunks * CHUNK + i;
+    }
+    nchunks++;
+  }
+  if (total + 1 > nbuckets) {
+    uint32_t nb = nbuckets ? 2 * nbuckets : 4096, c, k;
+    uint32_t *b = malloc((size_t)nb * sizeof *b);
+    if (!b) return -1;
+    for (i = 0; i < nb; i++) b[i] = NONE;
+    for (c = 0; c < nchunks; c++)
+      for (k = 0; k < CHUNK; k++) {
+        struct note *x = &chunks[c][k];
+        uint64_t h;
+        if (!x->seq) continue;
+        h = notehash(x->handle, x->addrs, note_rcpt(x), x->box) & (nb - 1);
+        x->hnext = b[h];
+        b[h] = c * CHUNK + k;
+      }
+    free(nbucket);
+    nbucket = b;
+    nbuckets = nb;
+  }
+  return 0;
+}
+
+/* hold: the note in box b; MSG_OK (held or already held) or MSG_TEMP */
+static int hold(uint32_t b, const struct msg_note *n, const char *rcpt)
+{
+  size_t sl = strlen(n->sender) + 1, rl = strlen(rcpt) + 1;
+  struct note *x;
+  uint32_t i;
+  uint64_t h;
+  if (findnote(b, n->handle, n->sender, rcpt) != NONE) { stats.merged++; return MSG_OK; }
+  if (boxes[b].count >= user_max || total >= total_max) { stats.refused++; return MSG_TEMP; }
+  if (grow() == -1) { stats.refused++; return MSG_TEMP; }
+  i = freelist;
+  x = N(i);
+  x->addrs = malloc(sl + rl);
+  if (!x->addrs) { stats.refused++; return MSG_TEMP; }
+  freelist = x->next;
+  memcpy(x->addrs, n->sender, sl);
+  memcpy(x->addrs + sl, rcpt, rl);
+  x->seq = ++seq;
+  x->size = n->size;
+  memcpy(x->handle, n->handle, MSG_HANDLE);
+  memcpy(x->hash, n->hash, MSG_HASH);
+  memcpy(x->token, n->token, MSG_TOKEN);
+  x->box = b;
+  x->next = NONE;
+  x->prev = boxes[b].tail;
+  if (x->prev == NONE) boxes[b].head = i;
+  else N(x->prev)->next = i;
+  boxes[b].tail = i;
+  boxes[b].count++;
+  h = notehash(x->handle, x->addrs, rcpt, b) & (nbuckets - 1);
+  x->hnext = nbucket[h];
+  nbucket[h] = i;
+  total++;
+  bytes += sizeof *x + sl + rl;
+  stats.held++;
+  return MSG_OK;
+}
+
+static void drop(uint32_t i)
+{
+  struct note *x = N(i);
+  struct box *b = &boxes[x->box];
+  uint32_t *p = &nbucket[notehash(x->handle, x->addrs, note_rcpt(x), x->box) & (nbuckets - 1)];
+  while (*p != i) p = &N(*p)->hnext;
+  *p = x->hnext;
+  if (x->prev == NONE) b->head = x->next;
+  else N(x->prev)->next = x->next;
+  if (x->next == NONE) b->tail = x->prev;
+  else N(x->next)->prev = x->prev;
+  b->count--;
+  total--;
+  bytes -= sizeof *x + strlen(x->addrs) + strlen(note_rcpt(x)) + 2;
+  free(x->addrs);
+  memset(x, 0, sizeof *x);
+  x->next = freelist;
+  freelist = i;
+}
+
+/* limit: 1 if the sender key may add one more note now */
+static int limit(const unsigned char pk[32])
+{
+  struct rate *r = &rates[hash(pk, 32) % RATE_SLOTS];
+  int64_t now = now_ms();
+  if (sodium_memcmp(r->pk, pk, 32) != 0) {
+    memcpy(r->pk, pk, 32);
+    r->tokens = (double)key_burst;
+    r->last = now;
+  }
+  r->tokens += (double)(now - r->last) * (double)key_rate / 1000;
+  if (r->tokens > (double)key_burst) r->tokens = (double)key_burst;
+  r->last = now;
+  if (r->tokens < 1) { stats.limited++; return 0; }
+  r->tokens -= 1;
+  return 1;
+}
+
+static int pass_on(const struct msg_note *n, const char *to);
+
+/* take: a note for USER@me (to), sent to rcpt; a status */
+static int take(const unsigned char pk[32], const struct msg_note *n, const char *to, int hops)
+{
+  /* the address the note was sent to is kept unless it is the box's own */
+  const char *rcpt = strcmp(n->rcpt, to) ? n->rcpt : "";
+  char user[LOCAL_MAX + 1], fw[ADDR_MAX + 1];
+  unsigned char upk[32];
+  const char *at = strrchr(to, '@');
+  uint32_t b;
+  int found;
+  snprintf(user, sizeof user, "%.*s", (int)(at - to), to);
+  found = forwarded(user, fw);
+  if (found == -1) return MSG_TEMP;
+  if (found == 1) {
+    if (hops) return MSG_NOENT; /* one hop only: forwards do not chain */
+    if (!strcmp(addr_domain(fw), me)) return take(pk, n, fw, 1); /* an alias here */
+    return pass_on(n, fw);
+  }
+  found = userkey(user, upk);
+  if (found == -1) return MSG_TEMP;
+  if (found == 0) return MSG_NOENT;
+  b = findbox(user, 1);
+  if (b == NONE) return MSG_TEMP;
+  if (findnote(b, n->handle, n->sender, rcpt) == NONE && !limit(pk)) return MSG_TEMP;
+  return hold(b, n, rcpt);
+}
+
+static int notify(const unsigned char pk[32], struct rd *r, struct wr *w)
+{
+  struct msg_note n;
+  struct server s;
+  int found;
+  if (msg_get_note(r, &n) == -1 || msg_end(r) == -1) return 0;
+  /* the sender's domain must be the one whose key sealed this box; no
+   * table, no way to check the key: no answer, as for any bad key */
+  found = server(addr_domain(n.sender), &s);
+  if (found != 1 || sodium_memcmp(s.pk, pk, 32) != 0) return 0;
+  if (strcmp(addr_domain(n.rcpt), me)) { wr_u8(w, MSG_NOENT); return 1; }
+  wr_u8(w, (uint8_t)take(pk, &n, n.rcpt, 0));
+  return 1;
+}
+
+/* FORWARD: str to, note.  Sealed by the ISP of the note's recipient. */
+static int forward(const unsigned char pk[32], struct rd *r, struct wr *w)
+{
+  struct msg_note n;
+  struct server s;
+  char to[ADDR_MAX + 1];
+  int found;
+  if (msg_get_addr(r, to) == -1 || msg_get_note(r, &n) == -1 || msg_end(r) == -1) return 0;
+  found = server(addr_domain(n.rcpt), &s);
+  if (found != 1 || sodium_memcmp(s.pk, pk, 32) != 0) return 0;
+  /* the sender's domain must at least be one we could fetch from */
+  if (server(addr_domain(n.sender), &s) != 1) { wr_u8(w, MSG_NOENT); return 1; }
+  if (strcmp(addr_domain(to), me) || !strcmp(addr_domain(n.rcpt), me)) {
+    wr_u8(w, MSG_NOENT);
+    return 1;
+  }
+  wr_u8(w, (uint8_t)take(pk, &n, to, 1));
+  return 1;
+}
+
+/* pass_on: send FORWARD(to, note) to to's inbox and keep it until that
+ * inbox answers or FWD_TRIES are spent; the sender is told OK (it keeps
+ * notifying until the message is confirmed, so a loss here only waits
+ * for its next round) */
+static int pass_on(const struct msg_note *n, const char *to)
+{
+  unsigned char body[PACKET_MAX];
+  struct server s;
+  struct wr w;
+  struct fwd *f = NULL;
+  unsigned i;
+  int found = server(addr_domain(to), &s);
+  if (found == -1) return MSG_TEMP;
+  if (found == 0) return MSG_TEMP; /* the new domain is not known (yet) */
+  if (nfwds >= FWD_MAX) return MSG_TEMP;
+  for (i = 0; i < FWD_MAX; i++)
+    if (!fwds[i].used) { f = &fwds[i]; break; }
+  if (!f) return MSG_TEMP;
+  wr_init(&w, body, sizeof body);
+  wr_str8(&w, to);
+  msg_put_note(&w, n);
+  if (w.err || udp_addr(&f->sa, s.ip, s.inbox_port) == -1 ||
+      crypto_box_beforenm(f->k, s.pk, mysk) != 0)
+    return MSG_TEMP;
+  found = packet_seal_request(f->pkt, KIND_FORWARD, mypk, f->k, body, w.pos, 0, f->reqid);
+  if (found == -1) return MSG_TEMP;
+  f->len = (size_t)found;
+  f->used = 1;
+  f->tries = 0;
+  f->due = now_ms();
+  nfwds++;
+  stats.passed++;
+  return MSG_OK;
+}
+
+static int64_t forwards_send(void)
+{
+  int64_t now = now_ms(), next = 60000;
+  unsigned i;
+  for (i = 0; nfwds && i < FWD_MAX; i++) {
+    struct fwd *f = &fwds[i];
+    if (!f->used) continue;
+    if (f->due <= now) {
+      if (f->tries == FWD_TRIES) {
+        f->used = 0;
+        nfwds--;
+        stats.fwdlost++;
+        continue;
+      }
+      (void)sendto(cfd, f->pkt, f->len, 0, (struct sockaddr *)&f->sa, sizeof f->sa);
+      f->due = now + (1000 << f->tries);
+      f->tries++;
+    }
+    if (f->due - now < next) next = f->due - now;
+  }
+  return next < 0 ? 0 : next;
+}
+
+static void forwards_answers(void)
+{
+  unsigned char p[PACKET_MAX + 1], plain[PACKET_MAX], reqid[PACKET_REQID];
+  const unsigned char *body;
+  size_t bodylen;
+  struct sockaddr_in sa;
+  socklen_t sl;
+  ssize_t n;
+  unsigned i, j;
+  for (;;) {
+    sl = sizeof sa;
+    n = recvfrom(cfd, p, sizeof p, MSG_DONTWAIT, (struct sockaddr *)&sa, &sl);
+    if (n < 0) return;
+    for (i = 0; i < FWD_MAX; i++) {
+      struct fwd *f = &fwds[i];
+      if (!f->used || f->sa.sin_addr.s_addr != sa.sin_addr.s_addr || f->sa.sin_port != sa.sin_port)
+        continue;
+      if (packet_open_response(p, (size_t)n, KIND_FORWARD, f->k, plain, &body, &bodylen, reqid) == -1)
+        break; /* one key per peer: it does not open */
+      for (j = i; j < FWD_MAX; j++)
+        if (fwds[j].used && !memcmp(fwds[j].reqid, reqid, PACKET_REQID)) {
+          /* OK or a refusal: either way this inbox is done with it */
+          if (bodylen < 1 || body[0] == MSG_TEMP) break; /* retried on schedule */
+          fwds[j].used = 0;
+          nfwds--;
+          break;
+        }
+      break;
+    }
+  }
+}
+
 /* authuser: the request's key must be the user's registered key */
-static int authuser(struct ctx *c, const char *user, const unsigned char pk[32])
+static int authuser(const char *user, const unsigned char pk[32])
 {
   unsigned char upk[32];
-  int r = userkey(c, user, upk);
+  int r = userkey(user, upk);
   if (r != 1) return r == 0 ? 0 : -1;
   return sodium_memcmp(upk, pk, 32) == 0;
 }
 
-static int list(struct ctx *c, const unsigned char pk[32], struct rd *r, struct wr *w)
+static int list(const unsigned char pk[32], struct rd *r, struct wr *w)
 {
   struct msg_list_req q;
-  struct box *b;
-  size_t i, count = 0, countpos;
+  uint32_t b, i;
+  size_t count = 0, countpos;
   int a;
   if (msg_get_list_req(r, &q) == -1) { wr_u8(w, MSG_BAD); return 1; }
-  a = authuser(c, q.user, pk);
+  a = authuser(q.user, pk);
   if (a == -1) { wr_u8(w, MSG_TEMP); return 1; }
   if (a == 0) { wr_u8(w, MSG_DENIED); return 1; }
-  b = findbox(c, q.user, 0);
+  b = findbox(q.user, 0);
   wr_u8(w, MSG_OK);
   countpos = w->pos;
   wr_u8(w, 0); /* more */
   wr_u8(w, 0); /* count */
-  for (i = 0; b && i < b->len; i++) {
+  for (i = b == NONE ? NONE : boxes[b].head; i != NONE; i = N(i)->next) {
+    struct note *x = N(i);
+    struct msg_note n;
     struct wr save;
-    if (b->v[i].seq <= q.cursor) continue;
+    if (x->seq <= q.cursor) continue;
+    snprintf(n.sender, sizeof n.sender, "%s", x->addrs);
+    if (*note_rcpt(x)) snprintf(n.rcpt, sizeof n.rcpt, "%s", note_rcpt(x));
+    else selfaddr(n.rcpt, q.user);
+    memcpy(n.handle, x->handle, MSG_HANDLE);
+    n.size = x->size;
+    memcpy(n.hash, x->hash, MSG_HASH);
+    memcpy(n.token, x->token, MSG_TOKEN);
     save = *w;
-    wr_u64(w, b->v[i].seq);
-    msg_put_note(w, &b->v[i].n);
+    wr_u64(w, x->seq);
+    msg_put_note(w, &n);
     if (w->err || count == 255) {
       *w = save;
       w->p[countpos] = 1; /* more to come: ask again from the last seq */
@@ -168,25 +575,22 @@ static int list(struct ctx *c, const unsigned char pk[32], struct rd *r, struct 
   return 1;
 }
 
-static int done(struct ctx *c, const unsigned char pk[32], struct rd *r, struct wr *w)
+static int done(const unsigned char pk[32], struct rd *r, struct wr *w)
 {
   struct msg_done_req q;
-  struct box *b;
-  size_t i;
+  char self[ADDR_MAX + 1];
+  uint32_t b, i;
   int a;
   if (msg_get_done_req(r, &q) == -1) { wr_u8(w, MSG_BAD); return 1; }
-  a = authuser(c, q.user, pk);
+  a = authuser(q.user, pk);
   if (a == -1) { wr_u8(w, MSG_TEMP); return 1; }
   if (a == 0) { wr_u8(w, MSG_DENIED); return 1; }
-  b = findbox(c, q.user, 0);
-  for (i = 0; b && i < b->len; i++)
-    if (!memcmp(b->v[i].n.handle, q.handle, MSG_HANDLE) && !strcmp(b->v[i].n.sender, q.sender) &&
-        !strcmp(b->v[i].n.rcpt, q.rcpt)) {
-      memmove(b->v + i, b->v + i + 1, (b->len - i - 1) * sizeof *b->v);
-      b->len--;
-      c->total--;
-      break;
-    }
+  b = findbox(q.user, 0);
+  if (b != NONE) {
+    selfaddr(self, q.user);
+    i = findnote(b, q.handle, q.sender, strcmp(q.rcpt, self) ? q.rcpt : "");
+    if (i != NONE) { drop(i); stats.done++; }
+  }
   wr_u8(w, MSG_OK); /* idempotent: done twice is done */
   return 1;
 }
@@ -194,41 +598,96 @@ static int done(struct ctx *c, const unsigned char pk[32], struct rd *r, struct 
 static int handle(void *ctx, int kind, const unsigned char pk[PACKET_KEY], struct rd *r,
                   struct wr *w, size_t datagram)
 {
+  (void)ctx;
   (void)datagram;
   switch (kind) {
-  case KIND_NOTIFY: return notify(ctx, pk, r, w);
-  case KIND_LIST: return list(ctx, pk, r, w);
-  case KIND_DONE: return done(ctx, pk, r, w);
+  case KIND_NOTIFY: return notify(pk, r, w);
+  case KIND_FORWARD: return forward(pk, r, w);
+  case KIND_LIST: return list(pk, r, w);
+  case KIND_DONE: return done(pk, r, w);
   default: return 0;
+  }
+}
+
+/* a line a minute at most, and only when something changed: the log is
+ * about the inbox, never about a message */
+static void report(void)
+{
+  if (!memcmp(&stats, &logged, sizeof stats)) return;
+  logged = stats;
+  info("holding %lu notifications for %lu users in %lu bytes; since start: held %llu, merged %llu,"
+       " refused %llu, rate-limited %llu, done %llu, passed on %llu, given up passing on %llu",
+       (unsigned long)total, (unsigned long)nboxes, (unsigned long)bytes,
+       (unsigned long long)stats.held, (unsigned long long)stats.merged,
+       (unsigned long long)stats.refused, (unsigned long long)stats.limited,
+       (unsigned long long)stats.done, (unsigned long long)stats.passed,
+       (unsigned long long)stats.fwdlost);
+}
+
+static void limits(void)
+{
+  char line[64];
+  int r;
+  if (ctl_uint(hfd, "control/usernotes", 10000, 1000000, &user_max) == -1)
+    die(EXIT_TEMP, "control/usernotes: want a number of notifications up to 1000000");
+  if (ctl_uint(hfd, "control/notes", 1000000, 100000000, &total_max) == -1)
+    die(EXIT_TEMP, "control/notes: want a number of notifications up to 100000000");
+  r = ctl_line(hfd, "control/keyrate", line, sizeof line);
+  if (r == -1) die_sys(EXIT_TEMP, "unable to read control/keyrate");
+  if (r == 1) {
+    char *sp = strchr(line, ' ');
+    if (!sp || scan_u64(line, (size_t)(sp - line), 10000000, &key_rate) == -1 ||
+        scan_u64(sp + 1, strlen(sp + 1), 100000000, &key_burst) == -1 || !key_rate || !key_burst)
+      die(EXIT_TEMP, "control/keyrate: want RATE BURST (new notifications per second per sender key, and the burst)");
   }
 }
 
 int main(void)
 {
   char home[HOME_MAX];
-  unsigned char sk[32];
   struct server self;
-  struct ctx c;
   struct keycache *kc;
   struct server_stats st = {0, 0, 0};
+  int64_t lastreport = 0;
   int fd;
 
   die_prog = "im2k-inboxd";
   signal(SIGPIPE, SIG_IGN);
-  memset(&c, 0, sizeof c);
   if (sodium_init() < 0) die(EXIT_TEMP, "unable to initialize libsodium");
-  c.hfd = home_open(home);
-  if (c.hfd == -1) die_sys(EXIT_TEMP, "unable to open home %s", home);
-  if (servers_me(c.hfd, c.me, &self) == -1)
+  randombytes_buf(hashkey, sizeof hashkey);
+  hfd = home_open(home);
+  if (hfd == -1) die_sys(EXIT_TEMP, "unable to open home %s", home);
+  if (servers_me(hfd, me, &self) == -1)
     die_sys(EXIT_TEMP, "unable to find this host (control/me) in %s/control/servers.cdb", home);
-  if (keys_read(c.hfd, "keys/secret", sk, 32) == -1) die_sys(EXIT_TEMP, "unable to read %s/keys/secret", home);
+  limits();
+  if (keys_read(hfd, "keys/secret", mysk, 32) == -1) die_sys(EXIT_TEMP, "unable to read %s/keys/secret", home);
+  if (crypto_scalarmult_base(mypk, mysk) != 0) die(EXIT_TEMP, "bad key in %s/keys/secret", home);
   fd = udp_bind(self.ip, self.inbox_port);
   if (fd == -1) die_sys(EXIT_TEMP, "unable to bind %s:%u", self.ip, self.inbox_port);
-  kc = keycache_new(sk, 4096, 2000);
-  sodium_memzero(sk, sizeof sk);
+  cfd = udp_bind(self.ip, 0);
+  if (cfd == -1) die_sys(EXIT_TEMP, "unable to bind %s for passing notifications on", self.ip);
+  kc = keycache_new(mysk, 4096, 2000);
   if (!kc) die_nomem();
   if (priv_drop() == -1) die_sys(EXIT_TEMP, "unable to drop privileges (refusing to run as root)");
-  info("inbox for %s on %s:%u", c.me, self.ip, self.inbox_port);
-  for (;;)
-    if (server_step(fd, kc, handle, &c, 60000, &st) == -1) die_sys(EXIT_TEMP, "unable to receive");
+  info("inbox for %s on %s:%u", me, self.ip, self.inbox_port);
+  for (;;) {
+    struct pollfd pf[2];
+    int64_t wait = forwards_send(), now;
+    pf[0].fd = fd;
+    pf[0].events = POLLIN;
+    pf[1].fd = cfd;
+    pf[1].events = POLLIN;
+    if (wait > 60000) wait = 60000;
+    if (poll(pf, 2, (int)wait) == -1 && errno != EINTR) die_sys(EXIT_TEMP, "unable to poll");
+    if (pf[1].revents) forwards_answers();
+    if (pf[0].revents) {
+      int k;
+      for (k = 0; k < 64 && server_step(fd, kc, handle, NULL, 0, &st) == 1; k++) {}
+    }
+    now = now_ms();
+    if (now - lastreport >= 60000) {
+      report();
+      lastreport = now;
+    }
+  }
 }

@@ -37,7 +37,8 @@ enum packet_kind {
   KIND_DONE = 3,     /* receiver -> own inbox */
   KIND_FETCH = 4,    /* receiver -> sender fetchd */
   KIND_CONFIRM = 5,  /* receiver -> sender fetchd */
-  KIND_INDEX = 6     /* reserved: public archive index */
+  KIND_INDEX = 6,    /* anyone -> sender fetchd: a public archive's index */
+  KIND_FORWARD = 7   /* old inbox -> a moved user's new inbox */
 };
 #define KIND_RESPONSE 0x80
 
