@@ -120,3 +120,38 @@ int msg_get_confirm_req(struct rd *r, struct msg_confirm_req *q)
   msg_get_addr(r, q->rcpt);
   return msg_end(r);
 }
+
+void msg_put_index_req(struct wr *w, const struct msg_index_req *q)
+{
+  wr_str8(w, q->list);
+  wr_u64(w, q->cursor);
+}
+
+int msg_get_index_req(struct rd *r, struct msg_index_req *q)
+{
+  msg_get_addr(r, q->list);
+  q->cursor = rd_u64(r);
+  return msg_end(r);
+}
+
+void msg_put_index_entry(struct wr *w, const struct msg_index_entry *e)
+{
+  wr_u64(w, e->number);
+  wr_bytes(w, e->handle, MSG_HANDLE);
+  wr_u64(w, e->size);
+  wr_bytes(w, e->hash, MSG_HASH);
+  wr_bytes(w, e->token, MSG_TOKEN);
+  wr_u64(w, e->time);
+}
+
+int msg_get_index_entry(struct rd *r, struct msg_index_entry *e)
+{
+  e->number = rd_u64(r);
+  rd_bytes(r, e->handle, MSG_HANDLE);
+  e->size = rd_u64(r);
+  rd_bytes(r, e->hash, MSG_HASH);
+  rd_bytes(r, e->token, MSG_TOKEN);
+  e->time = rd_u64(r);
+  if (e->size > ((uint64_t)1 << 40)) r->err = 1;
+  return r->err ? -1 : 0;
+}

@@ -79,6 +79,33 @@ struct msg_confirm_req {
 void msg_put_confirm_req(struct wr *w, const struct msg_confirm_req *q);
 int msg_get_confirm_req(struct rd *r, struct msg_confirm_req *q);
 
+/* INDEX request: a public list's address, cursor (the first record
+ * wanted, counted from 0).  Response: status; when OK, u64 total (records
+ * in the index now), u8 count, then count entries numbered cursor,
+ * cursor+1, ...  Clients pad INDEX requests to PACKET_MAX bytes. */
+struct msg_index_req {
+  char list[ADDR_MAX + 1];
+  uint64_t cursor;
+};
+void msg_put_index_req(struct wr *w, const struct msg_index_req *q);
+int msg_get_index_req(struct rd *r, struct msg_index_req *q);
+
+/* one entry of an INDEX response: the record's number, the message's
+ * handle, size and hash, the token to FETCH it with (for the list's
+ * address as recipient), and when it was archived (seconds).  The
+ * decoder reads one entry and leaves what follows to the caller. */
+struct msg_index_entry {
+  uint64_t number;
+  unsigned char handle[MSG_HANDLE];
+  uint64_t size;
+  unsigned char hash[MSG_HASH];
+  unsigned char token[MSG_TOKEN];
+  uint64_t time;
+};
+#define MSG_INDEX_ENTRY 104   /* 8 + 16 + 8 + 32 + 32 + 8 bytes on the wire */
+void msg_put_index_entry(struct wr *w, const struct msg_index_entry *e);
+int msg_get_index_entry(struct rd *r, struct msg_index_entry *e);
+
 /* msg_get_addr: a length-prefixed checked address (domain lower-cased). */
 int msg_get_addr(struct rd *r, char out[ADDR_MAX + 1]);
 /* msg_end: 0 if only zero padding is left, else -1 (r->err set). */

@@ -2,7 +2,7 @@
  * msg_put_* and msg_get_*, exact wire bytes, zero padding accepted and
  * anything else after the last field refused, fetch lengths 0, 1, 1024
  * and 1025, every truncation refused, and every changed byte either
- * refused or decoded to checked fields. */
+ * refused or decoded to checked fields; INDEX entries byte for byte. */
 #include "msg.h"
 #include "unit.h"
 
@@ -156,7 +156,7 @@ static void test_notes(void)
 
 /* ---- requests ---- */
 
-enum { LIST, DONE, FETCH, CONFIRM };
+enum { LIST, DONE, FETCH, CONFIRM, INDEX };
 
 struct req {
   int type;
@@ -164,6 +164,7 @@ struct req {
   struct msg_done_req d;
   struct msg_fetch_req f;
   struct msg_confirm_req c;
+  struct msg_index_req x;
 };
 
 static size_t put(unsigned char *b, size_t cap, const struct req *q, int *err)
@@ -174,6 +175,7 @@ static size_t put(unsigned char *b, size_t cap, const struct req *q, int *err)
   case LIST: msg_put_list_req(&w, &q->l); break;
   case DONE: msg_put_done_req(&w, &q->d); break;
   case FETCH: msg_put_fetch_req(&w, &q->f); break;
+  case INDEX: msg_put_index_req(&w, &q->x); break;
   default: msg_put_confirm_req(&w, &q->c); break;
   }
   *err = w.err;
@@ -190,6 +192,7 @@ static int get(const unsigned char *b, size_t n, int type, struct req *out)
   case LIST: return msg_get_list_req(&r, &out->l);
   case DONE: return msg_get_done_req(&r, &out->d);
   case FETCH: return msg_get_fetch_req(&r, &out->f);
+  case INDEX: return msg_get_index_req(&r, &out->x);
   default: return msg_get_confirm_req(&r, &out->c);
   }
 }
@@ -210,6 +213,9 @@ static int same(const struct req *a, const struct req *b)
     lowered(x, a->f.rcpt);
     return !memcmp(a->f.handle, b->f.handle, 16) && !memcmp(a->f.token, b->f.token, 32) &&
            !strcmp(x, b->f.rcpt) && a->f.offset == b->f.offset && a->f.want == b->f.want;
+  case INDEX:
+    lowered(x, a->x.list);
+    return !strcmp(x, b->x.list) && a->x.cursor == b->x.cursor;
   default:
     lowered(x, a->c.rcpt);
     return !memcmp(a->c.handle, b->c.handle, 16) && !memcmp(a->c.token, b->c.token, 32) &&
@@ -229,6 +235,7 @@ static int checked(const struct req *q)
   case FETCH:
     return addr_check(q->f.rcpt, strlen(q->f.rcpt)) && q->f.want >= 1 &&
            q->f.want <= MSG_BLOCK_MAX;
+  case INDEX: return addr_check(q->x.list, strlen(q->x.list));
   default: return addr_check(q->c.rcpt, strlen(q->c.rcpt));
   }
 }
@@ -236,9 +243,9 @@ static int checked(const struct req *q)
 struct req_row {
   int type;
   const char *user;    /* list, done */
-  const char *a1;      /* done: sender; fetch, confirm: rcpt */
+  const char *a1;      /* done: sender; fetch, confirm: rcpt; index: list */
   const char *a2;      /* done: rcpt */
-  uint64_t num;        /* list: cursor; fetch: offset */
+  uint64_t num;        /* list, index: cursor; fetch: offset */
   uint16_t want;       /* fetch */
   int ret;
 };
@@ -273,6 +280,12 @@ static const struct req_row reqs[] = {
   {CONFIRM, NULL, "BOB@x.Y", NULL, 0, 0, 0},
   {CONFIRM, NULL, "bob@", NULL, 0, 0, -1},
   {CONFIRM, NULL, "@x", NULL, 0, 0, -1},
+  {INDEX, NULL, "list@example.com", NULL, 0, 0, 0},
+  {INDEX, NULL, "List@EXAMPLE.Com", NULL, 12345, 0, 0},
+  {INDEX, NULL, "a@b", NULL, UINT64_MAX, 0, 0},
+  {INDEX, NULL, "list", NULL, 0, 0, -1},
+  {INDEX, NULL, "", NULL, 0, 0, -1},
+  {INDEX, NULL, "list@", NULL, 0, 0, -1},
 };
 
 static void mkreq(struct req *q, const struct req_row *t)
@@ -296,6 +309,10 @@ static void mkreq(struct req *q, const struct req_row *t)
     strcpy(q->f.rcpt, t->a1);
     q->f.offset = t->num;
     q->f.want = t->want;
+    break;
+  case INDEX:
+    strcpy(q->x.list, t->a1);
+    q->x.cursor = t->num;
     break;
   default:
     memcpy(q->c.handle, H, 16);
@@ -396,6 +413,67 @@ static void test_changes(void)
   }
 }
 
+/* ---- INDEX entries ---- */
+
+static void test_index_entries(void)
+{
+  static const uint64_t sizes[] = {0, 1, 12345, (uint64_t)1 << 40, ((uint64_t)1 << 40) + 1,
+                                   UINT64_MAX};
+  static const unsigned char want_req[] = {3, 'l', '@', 'x', 0, 0, 0, 0, 0, 0, 0, 7};
+  struct msg_index_req q;
+  struct msg_index_entry e, m;
+  unsigned char b[2 * MSG_INDEX_ENTRY + 8];
+  struct wr w;
+  struct rd r;
+  size_t i, cut;
+  memset(&q, 0, sizeof q);
+  strcpy(q.list, "l@x");
+  q.cursor = 7;
+  wr_init(&w, b, sizeof b);
+  msg_put_index_req(&w, &q);
+  CHECK(!w.err && w.pos == sizeof want_req && !memcmp(b, want_req, w.pos),
+        "msg_put_index_req bytes");
+  for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+    int ok = sizes[i] <= ((uint64_t)1 << 40), ret;
+    memset(&e, 0, sizeof e);
+    e.number = 0x0102030405060708ULL + i;
+    memcpy(e.handle, H, MSG_HANDLE);
+    e.size = sizes[i];
+    memcpy(e.hash, X, MSG_HASH);
+    memcpy(e.token, T, MSG_TOKEN);
+    e.time = 1700000000 + i;
+    wr_init(&w, b, sizeof b);
+    msg_put_index_entry(&w, &e);
+    CHECK(!w.err && w.pos == MSG_INDEX_ENTRY, "index entry %zu: %zu bytes", i, w.pos);
+    CHECK(get_u64(b) == e.number && !memcmp(b + 8, H, 16) && get_u64(b + 24) == e.size &&
+              !memcmp(b + 32, X, 32) && !memcmp(b + 64, T, 32) && get_u64(b + 96) == e.time,
+          "index entry %zu: wire layout", i);
+    /* a second entry follows the first: the decoder reads exactly one */
+    e.number++;
+    msg_put_index_entry(&w, &e);
+    memset(&m, 0x55, sizeof m);
+    rd_init(&r, b, w.pos);
+    ret = msg_get_index_entry(&r, &m);
+    CHECK(ret == (ok ? 0 : -1), "index entry %zu (size %llu): decode %d", i,
+          (unsigned long long)sizes[i], ret);
+    if (!ok) continue;
+    CHECK(m.number == e.number - 1 && !memcmp(m.handle, H, 16) && m.size == e.size &&
+              !memcmp(m.hash, X, 32) && !memcmp(m.token, T, 32) && m.time == e.time &&
+              rd_left(&r) == MSG_INDEX_ENTRY,
+          "index entry %zu: round trip", i);
+    CHECK(msg_get_index_entry(&r, &m) == 0 && m.number == e.number && rd_left(&r) == 0,
+          "index entry %zu: the second entry", i);
+    for (cut = 0; cut < MSG_INDEX_ENTRY; cut++) {
+      rd_init(&r, b, cut);
+      CHECK(msg_get_index_entry(&r, &m) == -1, "index entry %zu: first %zu bytes decode", i,
+            cut);
+    }
+  }
+  wr_init(&w, b, MSG_INDEX_ENTRY - 1);
+  msg_put_index_entry(&w, &e);
+  CHECK(w.err, "msg_put_index_entry one byte short");
+}
+
 static void test_addr_end(void)
 {
   static const struct { const char *in; size_t len; int ret; const char *want; } rows[] = {
@@ -464,6 +542,7 @@ int main(void)
   test_notes();
   test_requests();
   test_changes();
+  test_index_entries();
   test_addr_end();
   test_writer_bounds();
   return unit_done("t_msg");
