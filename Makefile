@@ -77,7 +77,7 @@ $(B)/tests/im2k-fault.so: tests/tools/im2k-fault.c
 	$(CC) -std=c11 -Wall -Wextra $(WERROR) $(CFLAGS) -U_FORTIFY_SOURCE -fPIC -shared -o $@ $< -ldl
 
 # Debian packages the build and the tests need; installed when root.
-DEPS = libsodium-dev libcdb-dev tinycdb daemontools ucspi-tcp strace
+DEPS = libsodium-dev libcdb-dev tinycdb daemontools ucspi-tcp strace python3
 deps:
 	@sh tests/deps.sh $(DEPS)
 
@@ -124,6 +124,13 @@ $(B)/bench/im2kb-load: bench/im2kb-load.c $(B)/libim2k.a lib/*.h
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCHTOOLS)
 	@B=$(B) sh bench/run.sh
+
+# the crash, fault, bad-input, bound and network tests, deep: at least
+# 1,000 crash trials and 1,000 fault trials (as root; TORTURE_VALGRIND=1
+# runs the daemons under valgrind memcheck)
+torture: deps
+	@$(MAKE) --no-print-directory all
+	@B=$(B) sh tests/torture/run.sh
 
 clean:
 	rm -rf build

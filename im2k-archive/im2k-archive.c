@@ -319,7 +319,15 @@ int main(int argc, char **argv)
     fail(EXIT_TEMP, "unable to store the message");
   }
   tmpname[0] = 0;
-  if (file_sync_dir(afd, ".") == -1) fail(EXIT_TEMP, "unable to sync the archive");
+  if (file_sync_dir(afd, ".") == -1) {
+    /* the names may not survive a crash: not accepted, so take both
+     * back rather than leave a message nobody will send */
+    int e = errno;
+    unlinkat(afd, hexh, 0);
+    unlinkat(afd, jobname, 0);
+    errno = e;
+    fail(EXIT_TEMP, "unable to sync the archive");
+  }
 
   qfd = openat(hfd, "queue/job", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (qfd == -1 || mdq_put(qfd, hexh, jb.p, jb.len, 0640, 0) == -1) {

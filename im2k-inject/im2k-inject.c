@@ -362,37 +362,49 @@ int main(int argc, char **argv)
   close(mp[0]);
   close(ep[0]);
   {
-    int ok = 1;
+    /* err: why this side failed: EPIPE when im2k-archive stopped reading
+     * (it refused, and said why: its code is the answer); anything else
+     * is this side's own failure, temporary whatever im2k-archive then
+     * says of the message it never got whole */
+    int ok = 1, err = 0;
+    const char *what = "unable to pass the message to im2k-archive";
     unsigned char blk[BLOCK];
     if (writeall(mp[1], extra, extralen) == -1) ok = 0;
     if (ok && headless && writeall(mp[1], "\n", 1) == -1) ok = 0;
     if (ok && head.len && writeall(mp[1], head.p, head.len) == -1) ok = 0;
+    if (!ok) err = errno;
     while (ok && !eof) {
       ssize_t n = read(0, blk, sizeof blk);
       if (n == -1 && errno == EINTR) continue;
       if (n == -1) {
-        warn_sys("unable to read the message");
+        err = errno;
+        what = "unable to read the message";
         ok = 0;
         break;
       }
       if (n == 0) break;
-      if (writeall(mp[1], blk, (size_t)n) == -1) ok = 0;
+      if (writeall(mp[1], blk, (size_t)n) == -1) {
+        err = errno;
+        ok = 0;
+      }
+    }
+    close(mp[1]);
+    if (ok && writeall(ep[1], env.p, env.len) == -1) {
+      err = errno;
+      ok = 0;
     }
     if (!ok) {
       /* an incomplete message must not be queued: the envelope is never
-       * finished, so im2k-archive refuses it.  If im2k-archive stopped
-       * first (it refused, and said why), its code is the answer. */
-      close(mp[1]);
+       * finished, so im2k-archive refuses it */
       close(ep[1]);
       while (waitpid(pid, &status, 0) == -1)
         if (errno != EINTR) die_sys(EXIT_TEMP, "unable to wait for im2k-archive");
       buf_free(&env);
       buf_free(&head);
-      if (WIFEXITED(status) && WEXITSTATUS(status) != 0) return WEXITSTATUS(status);
-      die(EXIT_TEMP, "message not accepted");
+      if (err == EPIPE && WIFEXITED(status) && WEXITSTATUS(status) != 0) return WEXITSTATUS(status);
+      errno = err;
+      die_sys(EXIT_TEMP, "%s: message not accepted", what);
     }
-    close(mp[1]);
-    if (writeall(ep[1], env.p, env.len) == -1) { /* archive said why */ }
     close(ep[1]);
   }
   buf_free(&env);

@@ -33,7 +33,16 @@ int mdq_put(int qfd, const char *name, const void *data, size_t n, mode_t mode,
     if (linkat(qfd, tmp, qfd, dst, 0) == -1) goto fail;
     unlinkat(qfd, tmp, 0);
   }
-  return file_sync_dir(qfd, "new");
+  if (file_sync_dir(qfd, "new") == -1) {
+    /* the entry may not survive a crash, and the caller is told it was
+     * not queued: take it back, so that a reader does not act on what
+     * its writer calls a failure */
+    e = errno;
+    unlinkat(qfd, dst, 0);
+    errno = e;
+    return -1;
+  }
+  return 0;
 fail:
   e = errno;
 fail_e:

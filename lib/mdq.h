@@ -9,7 +9,9 @@
 #include <sys/types.h>
 
 /* mdq_put: enqueue data under name (unique per queue; the caller picks
- * it).  An existing new/NAME is an error (EEXIST) unless replace. */
+ * it).  An existing new/NAME is an error (EEXIST) unless replace.  On -1
+ * nothing is left in tmp/ or new/: when the sync of new/ fails, the
+ * entry is taken out of new/ again. */
 int mdq_put(int qfd, const char *name, const void *data, size_t n, mode_t mode,
             int replace);
 /* mdq_exists: 1 if new/NAME or cur/NAME exists, 0 if not, -1 error. */
