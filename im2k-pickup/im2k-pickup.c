@@ -10,7 +10,9 @@
  * delivered only when its hash is the one in the notification, and it is
  * fetched from the table's server for the sender's domain, never from an
  * address named in a packet. */
+#include "ctl.h"
 #include "die.h"
+#include "file.h"
 #include "hex.h"
 #include "home.h"
 #include "keys.h"
@@ -28,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define WINDOW_START 16
@@ -233,74 +236,97 @@ static int simple(struct udp_client *c, int kind, const unsigned char *body, siz
   return rb[0];
 }
 
+/* server_for: the fetch server of a domain, from the table only */
+static int server_for(const char *dom, struct server *s)
+{
+  struct table t;
+  int found;
+  if (table_open(&t, hfd, "control/servers.cdb") == -1) { warn_sys("unable to open control/servers.cdb"); return -1; }
+  found = servers_lookup(&t, dom, s);
+  table_close(&t);
+  if (found == -1) { warn_sys("unable to read control/servers.cdb"); return -1; }
+  return found;
+}
+
+/* deliver: the message into the Maildir md under NAME, fetched with c
+ * unless it is there already.  0 delivered (now or before), 1 temporary
+ * failure, 2 the sender's ISP says it is not there for us.  prefix: the
+ * trace lines put before the message. */
+static int deliver(int md, struct udp_client *c, const struct entry *e, const char *name,
+                   const char *prefix)
+{
+  char hx[2 * MSG_HANDLE + 1];
+  size_t plen = strlen(prefix);
+  int has, fd, perm, st;
+
+  hex_encode(hx, e->n.handle, MSG_HANDLE);
+  has = maildir_has(md, name);
+  if (has == -1) { warn_sys("unable to look into the Maildir"); return 1; }
+  if (has) {
+    /* a run killed between link and unlink left tmp/NAME behind */
+    maildir_abort(md, name, -1);
+    if (verbose) printf("already delivered %s from %s\n", name, e->n.sender);
+    return 0;
+  }
+  fd = maildir_tmp(md, name);
+  if (fd == -1) { warn_sys("unable to create tmp/%s", name); return 1; }
+  if (pwrite(fd, prefix, plen, 0) != (ssize_t)plen) {
+    warn_sys("unable to write tmp/%s", name);
+    maildir_abort(md, name, fd);
+    return 1;
+  }
+  if (fetch(c, e, fd, (off_t)plen, &perm) == -1) {
+    int err = errno;
+    maildir_abort(md, name, fd);
+    if (perm) {
+      /* withdrawn or not for us: nothing will ever come */
+      warn("message %s from %s is not available: dropping the notification", hx, e->n.sender);
+      return 2;
+    }
+    errno = err;
+    warn_sys("unable to fetch %s from %s", hx, e->n.sender);
+    return 1;
+  }
+  st = check(fd, (off_t)plen, &e->n);
+  if (st != 1) {
+    if (st == -1) warn_sys("unable to read back tmp/%s", name);
+    else warn("message %s from %s does not match its hash: not delivered", hx, e->n.sender);
+    maildir_abort(md, name, fd);
+    return 1;
+  }
+  if (maildir_commit(md, name, fd) == -1) {
+    warn_sys("unable to deliver %s", name);
+    return 1;
+  }
+  if (verbose) printf("delivered new/%s from %s (%llu bytes)\n", name, e->n.sender,
+                      (unsigned long long)e->n.size);
+  return 0;
+}
+
 /* one: deliver, confirm, done.  0 done, 1 temporary failure. */
 static int one(int md, const struct entry *e)
 {
   char hx[2 * MSG_HANDLE + 1], name[2 * MSG_HANDLE + 2 + 256], prefix[600];
   const char *dom = addr_domain(e->n.sender);
   struct server s;
-  struct table t;
   struct udp_client c;
   unsigned char body[PACKET_MAX];
   struct wr w;
-  int has, fd, perm, st, found;
-  size_t plen;
+  int st;
 
   hex_encode(hx, e->n.handle, MSG_HANDLE);
   snprintf(name, sizeof name, "%s.%s", hx, dom);
-  if (table_open(&t, hfd, "control/servers.cdb") == -1) { warn_sys("unable to open control/servers.cdb"); return 1; }
-  found = servers_lookup(&t, dom, &s);
-  table_close(&t);
-  if (found != 1) { warn("no server known for %s: message from %s left waiting", dom, e->n.sender); return 1; }
+  st = server_for(dom, &s);
+  if (st == -1) return 1;
+  if (st == 0) { warn("no server known for %s: message from %s left waiting", dom, e->n.sender); return 1; }
   if (udp_client_open(&c, s.ip, s.fetch_port, s.pk, epk, esk) == -1) {
     warn_sys("unable to reach %s", dom);
     return 1;
   }
-  has = maildir_has(md, name);
-  if (has == -1) { warn_sys("unable to look into the Maildir"); udp_client_close(&c); return 1; }
-  if (!has) {
-    fd = maildir_tmp(md, name);
-    if (fd == -1) { warn_sys("unable to create tmp/%s", name); udp_client_close(&c); return 1; }
-    plen = (size_t)snprintf(prefix, sizeof prefix, "Return-Path: <%s>\nDelivered-To: %s\n",
-                            e->n.sender, e->n.rcpt);
-    if (pwrite(fd, prefix, plen, 0) != (ssize_t)plen) {
-      warn_sys("unable to write tmp/%s", name);
-      maildir_abort(md, name, fd);
-      udp_client_close(&c);
-      return 1;
-    }
-    if (fetch(&c, e, fd, (off_t)plen, &perm) == -1) {
-      int err = errno;
-      maildir_abort(md, name, fd);
-      udp_client_close(&c);
-      if (perm) {
-        /* withdrawn or not for us: nothing will ever come; clear it */
-        warn("message %s from %s is not available: dropping the notification", hx, e->n.sender);
-        goto done;
-      }
-      errno = err;
-      warn_sys("unable to fetch %s from %s", hx, e->n.sender);
-      return 1;
-    }
-    st = check(fd, (off_t)plen, &e->n);
-    if (st != 1) {
-      if (st == -1) warn_sys("unable to read back tmp/%s", name);
-      else warn("message %s from %s does not match its hash: not delivered", hx, e->n.sender);
-      maildir_abort(md, name, fd);
-      udp_client_close(&c);
-      return 1;
-    }
-    if (maildir_commit(md, name, fd) == -1) {
-      warn_sys("unable to deliver %s", name);
-      udp_client_close(&c);
-      return 1;
-    }
-    if (verbose) printf("delivered new/%s from %s (%llu bytes)\n", name, e->n.sender,
-                        (unsigned long long)e->n.size);
-  } else if (verbose)
-    printf("already delivered %s from %s\n", name, e->n.sender);
-
-  {
+  snprintf(prefix, sizeof prefix, "Return-Path: <%s>\nDelivered-To: %s\n", e->n.sender, e->n.rcpt);
+  st = deliver(md, &c, e, name, prefix);
+  if (st == 1) { udp_client_close(&c); return 1; }
+  if (st == 0) {
     struct msg_confirm_req q;
     memcpy(q.handle, e->n.handle, MSG_HANDLE);
     memcpy(q.token, e->n.token, MSG_TOKEN);
@@ -314,8 +340,8 @@ static int one(int md, const struct entry *e)
       else warn("%s refused the confirmation of %s (code %d)", dom, hx, st);
       return 1;
     }
-  }
-done:
+  } else
+    udp_client_close(&c);
   {
     struct msg_done_req q;
     snprintf(q.user, sizeof q.user, "%s", user);
@@ -334,28 +360,179 @@ done:
   return 0;
 }
 
+/* Known senders: KDIR/known, one per line: an address, or a domain
+ * (written "domain" or "@domain"), '#' starts a comment.  Without the
+ * file every sender is known. */
+static char *known;      /* the file, lines NUL-separated; NULL: none */
+static size_t knownlen;
+
+static int known_load(int kfd, const char *kdir)
+{
+  unsigned char *p;
+  size_t n, i;
+  if (file_read(kfd, "known", 1 << 24, &p, &n) == -1) {
+    if (errno == ENOENT) return 0;
+    die_sys(EXIT_TEMP, "unable to read %s/known", kdir);
+  }
+  for (i = 0; i < n; i++) {
+    if (p[i] == '\n' || p[i] == '\r') p[i] = 0;
+    else if (p[i] >= 'A' && p[i] <= 'Z') p[i] = (unsigned char)(p[i] + 32);
+  }
+  known = (char *)p;
+  knownlen = n;
+  return 0;
+}
+
+/* lower: a copy of s in lower case (addresses compare without case
+ * here: this is the user's own list, not a key) */
+static void lower(char *out, size_t max, const char *s)
+{
+  size_t i;
+  for (i = 0; s[i] && i + 1 < max; i++) out[i] = (s[i] >= 'A' && s[i] <= 'Z') ? (char)(s[i] + 32) : s[i];
+  out[i] = 0;
+}
+
+static int is_known(const char *sender)
+{
+  char a[ADDR_MAX + 1];
+  const char *dom;
+  size_t i = 0;
+  if (!known) return 1;
+  lower(a, sizeof a, sender);
+  dom = addr_domain(a);
+  while (i < knownlen) {
+    const char *l = known + i;
+    size_t n = strlen(l);
+    i += n + 1;
+    while (*l == ' ' || *l == '\t') { l++; n--; }
+    while (n && (l[n - 1] == ' ' || l[n - 1] == '\t')) n--;
+    if (!n || *l == '#') continue;
+    if (*l == '@') { l++; n--; }
+    if (memchr(l, '@', n) ? (n == strlen(a) && !memcmp(l, a, n)) : (n == strlen(dom) && !memcmp(l, dom, n)))
+      return 1;
+  }
+  return 0;
+}
+
+/* known_add: append a sender (address or domain) to KDIR/known, synced */
+static void known_add(int kfd, const char *kdir, const char *who)
+{
+  const char *w = *who == '@' ? who + 1 : who;
+  int fd;
+  if (!(strchr(w, '@') ? addr_check(w, strlen(w)) : domain_check(w, strlen(w))))
+    die(EXIT_PERM, "%s is neither an address nor a domain", who);
+  fd = openat(kfd, "known", O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (fd == -1) die_sys(EXIT_TEMP, "unable to open %s/known", kdir);
+  if (file_write_all(fd, w, strlen(w)) == -1 || file_write_all(fd, "\n", 1) == -1 || fsync(fd) == -1)
+    die_sys(EXIT_TEMP, "unable to write %s/known", kdir);
+  close(fd);
+}
+
+/* folder: a Maildir++ folder .NAME of the Maildir (with its
+ * maildirfolder marker), opened */
+static int folder(int md, const char *maildir, const char *name)
+{
+  char p[HOME_MAX + 300];
+  int fd;
+  snprintf(p, sizeof p, "%s/.%s", maildir, name);
+  fd = maildir_open(p);
+  if (fd == -1) return -1;
+  if (faccessat(fd, "maildirfolder", F_OK, 0) == -1) {
+    int m = openat(fd, "maildirfolder", O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    if (m != -1) close(m);
+  }
+  (void)md;
+  return fd;
+}
+
+static void inbox_open(const struct server *self)
+{
+  if (udp_client_open(&inbox, self->ip, self->inbox_port, self->pk, upk, usk) == -1)
+    die_sys(EXIT_TEMP, "unable to reach the inbox at %s:%u", self->ip, self->inbox_port);
+}
+
+struct job {
+  const struct entry *e;
+  int md;
+};
+
+/* run: every job, by up to workers processes (each with its own
+ * sockets); 0, or 1 when any failed for now */
+static int run(const struct job *v, size_t n, unsigned workers, const struct server *self)
+{
+  pid_t pids[64];
+  unsigned k, started = 0;
+  size_t i;
+  int temp = 0;
+  if (workers > n) workers = (unsigned)n;
+  if (workers <= 1) {
+    inbox_open(self);
+    for (i = 0; i < n; i++)
+      if (one(v[i].md, v[i].e)) temp = 1;
+    udp_client_close(&inbox);
+    return temp;
+  }
+  if (fflush(stdout) == EOF) die_sys(EXIT_TEMP, "unable to write output");
+  for (k = 0; k < workers; k++) {
+    pid_t p = fork();
+    if (p == -1) { warn_sys("unable to fork"); temp = 1; break; }
+    if (p == 0) {
+      inbox_open(self);
+      for (i = k; i < n; i += workers)
+        if (one(v[i].md, v[i].e)) temp = 1;
+      if (fflush(stdout) == EOF) temp = 1;
+      _exit(temp ? EXIT_TEMP : 0);
+    }
+    pids[started++] = p;
+  }
+  for (k = 0; k < started; k++) {
+    int ws;
+    while (waitpid(pids[k], &ws, 0) == -1)
+      if (errno != EINTR) { ws = -1; break; }
+    if (ws == -1 || !WIFEXITED(ws) || WEXITSTATUS(ws) != 0) temp = 1;
+  }
+  return temp;
+}
+
+#define USAGE "usage: im2k-pickup [-v] [-l] [-a sender] [-A handle] [-j workers] [-d maildir] [-u mailbox] [-k keydir]"
+
 int main(int argc, char **argv)
 {
   char home[HOME_MAX], me[256], kdir[HOME_MAX + 16], lock[HOME_MAX + 32];
-  char mdpath[HOME_MAX + 16];
-  const char *uhome, *maildir = NULL, *uname = NULL, *keydir = NULL;
+  char mdpath[HOME_MAX + 16], policy[64];
+  const char *uhome, *maildir = NULL, *uname = NULL, *keydir = NULL, *add = NULL;
+  unsigned char accept[16][MSG_HANDLE];
   struct passwd *pw;
   struct server self;
   struct entry *ents = NULL;
-  size_t nents = 0, cap = 0, i;
-  uint64_t cursor = 0;
-  int opt, kfd, lfd, md, temp = 0;
+  struct job *jobs;
+  size_t nents = 0, cap = 0, njobs = 0, nheld = 0, i;
+  uint64_t cursor = 0, workers = 4;
+  unsigned naccept = 0, k;
+  int opt, kfd, lfd, md, ufd = -1, listonly = 0, temp = 0, r;
 
   die_prog = "im2k-pickup";
   signal(SIGPIPE, SIG_IGN);
-  while ((opt = getopt(argc, argv, "vd:u:k:")) != -1) {
+  while ((opt = getopt(argc, argv, "vla:A:j:d:u:k:")) != -1) {
     if (opt == 'v') verbose = 1;
-    else if (opt == 'd') maildir = optarg;
+    else if (opt == 'l') listonly = 1;
+    else if (opt == 'a') add = optarg;
+    else if (opt == 'A') {
+      char h[2 * MSG_HANDLE + 1];
+      if (naccept == 16) die(EXIT_PERM, "at most 16 -A options");
+      lower(h, sizeof h, optarg);
+      if (strlen(optarg) != 2 * MSG_HANDLE || hex_decode(accept[naccept], MSG_HANDLE, h, 2 * MSG_HANDLE) == -1)
+        die(EXIT_PERM, "%s is not a handle (32 hexadecimal digits, as -l shows)", optarg);
+      naccept++;
+    } else if (opt == 'j') {
+      if (scan_u64(optarg, strlen(optarg), 64, &workers) == -1 || !workers)
+        die(EXIT_PERM, "-j wants a number of workers from 1 to 64");
+    } else if (opt == 'd') maildir = optarg;
     else if (opt == 'u') uname = optarg;
     else if (opt == 'k') keydir = optarg;
-    else die(EXIT_PERM, "usage: im2k-pickup [-v] [-d maildir] [-u mailbox] [-k keydir]");
+    else die(EXIT_PERM, USAGE);
   }
-  if (optind != argc) die(EXIT_PERM, "usage: im2k-pickup [-v] [-d maildir] [-u mailbox] [-k keydir]");
+  if (optind != argc) die(EXIT_PERM, USAGE);
   if (sodium_init() < 0) die(EXIT_TEMP, "unable to initialize libsodium");
   pw = getpwuid(getuid());
   if (!pw) die(EXIT_TEMP, "unable to find my account");
@@ -383,6 +560,15 @@ int main(int argc, char **argv)
     }
     die_sys(EXIT_TEMP, "unable to lock %s", lock);
   }
+  if (add) known_add(kfd, kdir, add);
+  known_load(kfd, kdir);
+  /* what to do with mail from unknown senders: hold (leave it listed at
+   * the inbox, fetch nothing) or folder (fetch into the Unknown folder) */
+  r = ctl_line(kfd, "unknown", policy, sizeof policy);
+  if (r == -1) die_sys(EXIT_TEMP, "unable to read %s/unknown", kdir);
+  if (r == 0) snprintf(policy, sizeof policy, "hold");
+  if (strcmp(policy, "hold") && strcmp(policy, "folder"))
+    die(EXIT_TEMP, "%s/unknown: want hold or folder, not %s", kdir, policy);
   if (!maildir) {
     snprintf(mdpath, sizeof mdpath, "%s/Maildir", uhome);
     maildir = mdpath;
@@ -394,8 +580,7 @@ int main(int argc, char **argv)
   if (hfd == -1) die_sys(EXIT_TEMP, "unable to open im2k home %s", home);
   if (servers_me(hfd, me, &self) == -1)
     die_sys(EXIT_TEMP, "unable to find this ISP (control/me) in %s/control/servers.cdb", home);
-  if (udp_client_open(&inbox, self.ip, self.inbox_port, self.pk, upk, usk) == -1)
-    die_sys(EXIT_TEMP, "unable to reach the inbox at %s:%u", self.ip, self.inbox_port);
+  inbox_open(&self);
   /* a fresh key for fetches: senders' ISPs cannot link this run's fetches
    * to the user's long-term key */
   if (crypto_box_keypair(epk, esk) != 0) die(EXIT_TEMP, "unable to make a key");
@@ -406,41 +591,71 @@ int main(int argc, char **argv)
     const unsigned char *rb;
     size_t rbl;
     struct wr w;
-    struct rd r;
-    int st, more, count, k;
+    struct rd rr;
+    int st, more, count, x;
     snprintf(q.user, sizeof q.user, "%s", user);
     q.cursor = cursor;
     wr_init(&w, body, sizeof body);
     msg_put_list_req(&w, &q);
     if (udp_call(&inbox, KIND_LIST, body, w.pos, PACKET_MAX, resp, &rb, &rbl, CALL_MS) == -1)
       die_sys(EXIT_TEMP, "no answer from the inbox at %s:%u", self.ip, self.inbox_port);
-    rd_init(&r, rb, rbl);
-    st = rd_u8(&r);
+    rd_init(&rr, rb, rbl);
+    st = rd_u8(&rr);
     if (st == MSG_DENIED)
       die(EXIT_TEMP, "the inbox does not know this key for %s: register %s/public in control/users", user, kdir);
     if (st != MSG_OK) die(EXIT_TEMP, "the inbox refused the list (code %d)", st);
-    more = rd_u8(&r);
-    count = rd_u8(&r);
-    for (k = 0; k < count; k++) {
+    more = rd_u8(&rr);
+    count = rd_u8(&rr);
+    for (x = 0; x < count; x++) {
       struct entry e;
-      e.seq = rd_u64(&r);
-      if (msg_get_note(&r, &e.n) == -1) die(EXIT_TEMP, "the inbox sent a damaged list");
+      e.seq = rd_u64(&rr);
+      if (msg_get_note(&rr, &e.n) == -1) die(EXIT_TEMP, "the inbox sent a damaged list");
       if (nents == cap) {
-        struct entry *x;
+        struct entry *y;
         cap = cap ? 2 * cap : 16;
-        x = realloc(ents, cap * sizeof *x);
-        if (!x) die_nomem();
-        ents = x;
+        y = realloc(ents, cap * sizeof *y);
+        if (!y) die_nomem();
+        ents = y;
       }
       ents[nents++] = e;
       cursor = e.seq;
     }
     if (!more || count == 0) break;
   }
-  for (i = 0; i < nents; i++)
-    if (one(md, &ents[i])) temp = 1;
-  free(ents);
   udp_client_close(&inbox);
+
+  jobs = calloc(nents ? nents : 1, sizeof *jobs);
+  if (!jobs) die_nomem();
+  for (i = 0; i < nents; i++) {
+    int ok = is_known(ents[i].n.sender);
+    for (k = 0; !ok && k < naccept; k++)
+      if (!memcmp(accept[k], ents[i].n.handle, MSG_HANDLE)) ok = 1;
+    if (listonly) {
+      char hx[2 * MSG_HANDLE + 1];
+      if (ok) continue;
+      hex_encode(hx, ents[i].n.handle, MSG_HANDLE);
+      printf("%s %s %llu\n", hx, ents[i].n.sender, (unsigned long long)ents[i].n.size);
+      continue;
+    }
+    if (!ok && !strcmp(policy, "hold")) {
+      nheld++;
+      continue;
+    }
+    if (!ok && ufd == -1) {
+      ufd = folder(md, maildir, "Unknown");
+      if (ufd == -1) die_sys(EXIT_TEMP, "unable to open the folder %s/.Unknown", maildir);
+    }
+    jobs[njobs].e = &ents[i];
+    jobs[njobs].md = ok ? md : ufd;
+    njobs++;
+  }
+  if (!listonly) {
+    if (verbose && nheld) printf("%lu messages from unknown senders held (see im2k-pickup -l)\n", (unsigned long)nheld);
+    temp = run(jobs, njobs, (unsigned)workers, &self);
+  }
+  free(jobs);
+  free(ents);
+  free(known);
   sodium_memzero(usk, sizeof usk);
   sodium_memzero(esk, sizeof esk);
   if (fflush(stdout) == EOF || ferror(stdout)) die_sys(EXIT_TEMP, "unable to write output");
