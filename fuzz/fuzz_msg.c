@@ -117,10 +117,43 @@ static void confirm_req(struct rd *r)
   if (l1 != l2 || memcmp(e1, e2, l1)) abort();
 }
 
+static void index_req(struct rd *r)
+{
+  struct msg_index_req a, b, c;
+  unsigned char e1[ENC_MAX], e2[ENC_MAX];
+  size_t l1, l2;
+  if (msg_get_index_req(r, &a) == -1) return;
+  if (!addr_ok(a.list)) abort();
+  ROUND(struct msg_index_req, msg_put_index_req, msg_get_index_req, &a, &b, e1, l1);
+  if (strcmp(a.list, b.list) || a.cursor != b.cursor) abort();
+  ROUND(struct msg_index_req, msg_put_index_req, msg_get_index_req, &b, &c, e2, l2);
+  if (l1 != l2 || memcmp(e1, e2, l1)) abort();
+}
+
+/* entries of an INDEX response, one after another, as a client reads them */
+static void index_entries(struct rd *r)
+{
+  struct msg_index_entry a, b, c;
+  unsigned char e1[ENC_MAX], e2[ENC_MAX];
+  size_t l1, l2, before;
+  for (;;) {
+    before = rd_left(r);
+    if (msg_get_index_entry(r, &a) == -1) return;
+    if (before - rd_left(r) != MSG_INDEX_ENTRY || a.size > ((uint64_t)1 << 40)) abort();
+    ROUND(struct msg_index_entry, msg_put_index_entry, msg_get_index_entry, &a, &b, e1, l1);
+    if (l1 != MSG_INDEX_ENTRY || a.number != b.number || memcmp(a.handle, b.handle, MSG_HANDLE) ||
+        a.size != b.size || memcmp(a.hash, b.hash, MSG_HASH) ||
+        memcmp(a.token, b.token, MSG_TOKEN) || a.time != b.time)
+      abort();
+    ROUND(struct msg_index_entry, msg_put_index_entry, msg_get_index_entry, &b, &c, e2, l2);
+    if (l1 != l2 || memcmp(e1, e2, l1)) abort();
+  }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
   static void (*const dec[])(struct rd *) = {note, list_req, done_req, fetch_req,
-                                             confirm_req};
+                                             confirm_req, index_req, index_entries};
   struct rd r;
   if (size < 1) return 0;
   rd_init(&r, data + 1, size - 1);

@@ -1,7 +1,7 @@
 /* fuzz_servers.c: libFuzzer harness for the servers and users tables.
  * The input is tried as one line with server_line and user_line, then
  * as a whole control file walked by lines_next with the ctl rows
- * servers_row and users_row.  Whatever is accepted must satisfy what
+ * servers_row, users_row and lists_row.  Whatever is accepted must satisfy what
  * lines.h and servers.h promise. */
 #include "addr.h"
 #include "ctl.h"
@@ -83,6 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     one_user(line, len);
     one_row(servers_row, lower_domain, line, len);
     one_row(users_row, local_check, line, len);
+    one_row(lists_row, local_check, line, len);
   }
   if (r != 0 && r != -1) abort();
   return 0;

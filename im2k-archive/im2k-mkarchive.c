@@ -1,9 +1,15 @@
 /* im2k-mkarchive: create a sender's archive, HOME/archive/UID, owned by
  * the user (so the messages count against the user's quota), setgid to
  * the archive readers' group so that im2k-fetchd may read them, closed to
- * everyone else.  Run by root. */
+ * everyone else.  With -p the archive is also public, a mailing list: it
+ * gets an index (archive/UID/index) and a line in control/lists, compiled
+ * into control/lists.cdb.  Run by root. */
+#include "addr.h"
+#include "ctl.h"
 #include "die.h"
+#include "file.h"
 #include "home.h"
+#include "servers.h"
 #include "users.h"
 
 #include <errno.h>
@@ -11,20 +17,79 @@
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#define LISTS_MAX (1 << 20)
+
+/* publish: archive/UID/index (the user's, group g, 0640, kept as it is
+ * when present), then NAME:UID in control/lists, replacing any line for
+ * NAME, and control/lists.cdb compiled from it */
+static void publish(int hfd, const char *home, const char *dir, const struct passwd *pw, gid_t g)
+{
+  char path[80], line[128];
+  unsigned char *old = NULL;
+  size_t n = 0, i, start, nl = strlen(pw->pw_name), ll;
+  unsigned long bad;
+  char *text;
+  size_t tl = 0;
+  int fd, cfd;
+  snprintf(path, sizeof path, "%s/index", dir);
+  fd = openat(hfd, path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640);
+  if (fd == -1) die_sys(EXIT_TEMP, "unable to create %s/%s", home, path);
+  if (geteuid() == 0 && fchown(fd, pw->pw_uid, g) == -1)
+    die_sys(EXIT_TEMP, "unable to chown %s/%s", home, path);
+  if (fchmod(fd, 0640) == -1) die_sys(EXIT_TEMP, "unable to chmod %s/%s", home, path);
+  if (file_sync_close(fd) == -1) die_sys(EXIT_TEMP, "unable to write %s/%s", home, path);
+  if (file_sync_dir(hfd, dir) == -1) die_sys(EXIT_TEMP, "unable to sync %s/%s", home, dir);
+
+  cfd = openat(hfd, "control", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (cfd == -1) die_sys(EXIT_TEMP, "unable to open %s/control", home);
+  if (file_read(cfd, "lists", LISTS_MAX, &old, &n) == -1 && errno != ENOENT)
+    die_sys(EXIT_TEMP, "unable to read %s/control/lists", home);
+  ll = (size_t)snprintf(line, sizeof line, "%s:%lu\n", pw->pw_name, (unsigned long)pw->pw_uid);
+  text = malloc(n + ll + 1);
+  if (!text) die_nomem();
+  for (i = 0; i < n; i = start) {
+    const unsigned char *e = memchr(old + i, '\n', n - i);
+    start = e ? (size_t)(e - old) + 1 : n;
+    if (start - i > nl && !memcmp(old + i, pw->pw_name, nl) && old[i + nl] == ':') continue;
+    memcpy(text + tl, old + i, start - i);
+    tl += start - i;
+    if (!e) text[tl++] = '\n';
+  }
+  memcpy(text + tl, line, ll);
+  tl += ll;
+  if (file_put_atomic(cfd, "lists", text, tl, 0644) == -1)
+    die_sys(EXIT_TEMP, "unable to write %s/control/lists", home);
+  free(text);
+  free(old);
+  close(cfd);
+  if (ctl_compile(hfd, "control/lists", "control/lists.cdb", lists_row, &bad) == -1) {
+    if (bad) die(EXIT_PERM, "%s/control/lists line %lu: want NAME:UID, once per name", home, bad);
+    die_sys(EXIT_TEMP, "unable to compile %s/control/lists", home);
+  }
+}
 
 int main(int argc, char **argv)
 {
   char home[HOME_MAX], path[64];
   struct passwd *pw;
   struct group *gr;
+  const char *name;
   gid_t g;
-  int hfd;
+  int hfd, public = 0;
   die_prog = "im2k-mkarchive";
-  if (argc != 2 || argv[1][0] == '-') die(EXIT_PERM, "usage: im2k-mkarchive USER");
-  pw = getpwnam(argv[1]);
-  if (!pw) die(EXIT_PERM, "no such user: %s", argv[1]);
+  if (argc == 3 && !strcmp(argv[1], "-p")) public = 1;
+  else if (argc != 2) die(EXIT_PERM, "usage: im2k-mkarchive [-p] USER");
+  name = argv[argc - 1];
+  if (name[0] == '-') die(EXIT_PERM, "usage: im2k-mkarchive [-p] USER");
+  pw = getpwnam(name);
+  if (!pw) die(EXIT_PERM, "no such user: %s", name);
+  if (public && !local_check(pw->pw_name, strlen(pw->pw_name)))
+    die(EXIT_PERM, "account name %s does not make a list address", pw->pw_name);
   if (pw->pw_uid == 0) die(EXIT_PERM, "root does not get an archive: send as a user");
   if (geteuid() == 0) {
     gr = getgrnam(auto_users[USER_ARCHIVE_GROUP]);
@@ -43,6 +108,7 @@ int main(int argc, char **argv)
   if (geteuid() == 0 && fchownat(hfd, path, pw->pw_uid, g, AT_SYMLINK_NOFOLLOW) == -1)
     die_sys(EXIT_TEMP, "unable to chown %s/%s", home, path);
   if (fchmodat(hfd, path, 02750, 0) == -1) die_sys(EXIT_TEMP, "unable to chmod %s/%s", home, path);
+  if (public) publish(hfd, home, path, pw, g);
   printf("%s/%s\n", home, path);
   return 0;
 }

@@ -1,4 +1,4 @@
-/* servers.c: parsing the servers and users tables.  Trusts nothing:
+/* servers.c: parsing the servers, users and lists tables.  Trusts nothing:
  * the text comes from an operator, the cdb from a disk. */
 #include "servers.h"
 #include "addr.h"
@@ -120,6 +120,39 @@ int users_row(const char *l, size_t n, char *key, size_t *klen, const char **val
   *val = c + 1;
   *vlen = n - (size_t)(c + 1 - l);
   return 0;
+}
+
+int lists_row(const char *l, size_t n, char *key, size_t *klen, const char **val,
+              size_t *vlen)
+{
+  const char *c = memchr(l, ':', n);
+  uint64_t uid;
+  if (!c || !local_check(l, (size_t)(c - l))) return -1;
+  *val = c + 1;
+  *vlen = n - (size_t)(c + 1 - l);
+  /* uid 0 is root's, which has no archive; (uid_t)-1 is no uid */
+  if (scan_u64(*val, *vlen, 0xfffffffeU, &uid) == -1 || uid == 0) return -1;
+  *klen = (size_t)(c - l);
+  memcpy(key, l, *klen);
+  return 0;
+}
+
+int lists_lookup(int homefd, const char *name, uint32_t *uid)
+{
+  struct table t;
+  char v[32];
+  size_t n = strlen(name), vl;
+  uint64_t u;
+  int r;
+  if (!local_check(name, n)) return 0;
+  if (table_open(&t, homefd, "control/lists.cdb") == -1) return errno == ENOENT ? 0 : -1;
+  r = table_get(&t, name, n, v, sizeof v, &vl);
+  table_close(&t);
+  if (r == -1 && errno == EMSGSIZE) { errno = EINVAL; return -1; }
+  if (r <= 0) return r;
+  if (scan_u64(v, vl, 0xfffffffeU, &u) == -1 || u == 0) { errno = EINVAL; return -1; }
+  *uid = (uint32_t)u;
+  return 1;
 }
 
 int servers_me(int homefd, char me[256], struct server *out)

@@ -41,6 +41,15 @@ int servers_row(const char *l, size_t n, char *key, size_t *klen, const char **v
 int users_row(const char *l, size_t n, char *key, size_t *klen, const char **val,
               size_t *vlen);
 
+/* lists_row: ctl_compile row for control/lists, "NAME:UID" (the public
+ * archives, im2k-mkarchive -p): key NAME, value UID in decimal. */
+int lists_row(const char *l, size_t n, char *key, size_t *klen, const char **val,
+              size_t *vlen);
+/* lists_lookup: is NAME a public list of this ISP?  1 and its uid, 0 if
+ * not (or there is no control/lists.cdb: no lists), -1 on error (EINVAL:
+ * a damaged entry). */
+int lists_lookup(int homefd, const char *name, uint32_t *uid);
+
 /* servers_me: control/me and its own entry in control/servers.cdb; -1
  * with ENOENT when the table has no entry for it. */
 int servers_me(int homefd, char me[256], struct server *out);

@@ -1,6 +1,8 @@
 /* t_servers.c: unit tests of lib/servers: good and bad lines of
  * control/servers and control/users (bad IPs, ports 0 and 65536, keys
- * one digit short or long), and servers_lookup through a real cdb. */
+ * one digit short or long), and servers_lookup through a real cdb;
+ * control/lists rows and lists_lookup. */
+#include "ctl.h"
 #include "servers.h"
 #include "unit.h"
 
@@ -229,11 +231,76 @@ static void test_lookup(void)
   CHECK(unit_rmtree(dir) == 0, "remove %s", dir);
 }
 
+struct list_row {
+  const char *line;
+  int ret;
+  const char *key, *val;
+};
+
+static const struct list_row listrows[] = {
+  {"news:1000", 0, "news", "1000"},
+  {"a.b-c:4294967294", 0, "a.b-c", "4294967294"},
+  {"x:1", 0, "x", "1"},
+  {"x:0", -1, NULL, NULL},
+  {"x:4294967295", -1, NULL, NULL},
+  {"x:01", -1, NULL, NULL},
+  {"x:-1", -1, NULL, NULL},
+  {"x:", -1, NULL, NULL},
+  {"x:1 ", -1, NULL, NULL},
+  {"x:1:2", -1, NULL, NULL},
+  {":1", -1, NULL, NULL},
+  {"a b:1", -1, NULL, NULL},
+  {"a@b:1", -1, NULL, NULL},
+  {"news", -1, NULL, NULL},
+  {"", -1, NULL, NULL},
+};
+
+static void test_lists(void)
+{
+  char dir[64], key[256];
+  const char *val;
+  size_t i, klen, vlen;
+  unsigned long bad;
+  uint32_t uid;
+  int dfd, fd;
+  static const char text[] = "# lists\nnews:1000\nbig:4294967294\n";
+  for (i = 0; i < sizeof listrows / sizeof listrows[0]; i++) {
+    const struct list_row *t = &listrows[i];
+    int r = lists_row(t->line, strlen(t->line), key, &klen, &val, &vlen);
+    CHECK(r == t->ret, "lists_row row %zu \"%s\": %d", i, t->line, r);
+    if (r == 0 && t->ret == 0)
+      CHECK(klen == strlen(t->key) && !memcmp(key, t->key, klen) && vlen == strlen(t->val) &&
+                !memcmp(val, t->val, vlen),
+            "lists_row row %zu: fields", i);
+  }
+  if (unit_tmpdir(dir) == -1) unit_fatal("t_servers", "mkdtemp");
+  dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd == -1 || mkdirat(dfd, "control", 0755) == -1) unit_fatal("t_servers", "temp dir");
+  /* no table: no lists */
+  CHECK(lists_lookup(dfd, "news", &uid) == 0, "lists_lookup without lists.cdb");
+  fd = openat(dfd, "control/lists", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd == -1 || write(fd, text, sizeof text - 1) != (ssize_t)(sizeof text - 1) || close(fd))
+    unit_fatal("t_servers", "write control/lists");
+  CHECK(ctl_compile(dfd, "control/lists", "control/lists.cdb", lists_row, &bad) == 0,
+        "compile control/lists");
+  uid = 0;
+  CHECK(lists_lookup(dfd, "news", &uid) == 1 && uid == 1000, "lists_lookup news: %lu",
+        (unsigned long)uid);
+  CHECK(lists_lookup(dfd, "big", &uid) == 1 && uid == 4294967294U, "lists_lookup big");
+  CHECK(lists_lookup(dfd, "News", &uid) == 0, "lists_lookup is exact");
+  CHECK(lists_lookup(dfd, "other", &uid) == 0, "lists_lookup of a non-list");
+  CHECK(lists_lookup(dfd, "", &uid) == 0 && lists_lookup(dfd, "a b", &uid) == 0,
+        "lists_lookup of bad names");
+  close(dfd);
+  CHECK(unit_rmtree(dir) == 0, "remove %s", dir);
+}
+
 int main(void)
 {
   if (sodium_init() < 0) unit_fatal("t_servers", "sodium_init");
   test_lines();
   test_users();
   test_lookup();
+  test_lists();
   return unit_done("t_servers");
 }
