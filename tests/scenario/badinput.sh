@@ -227,4 +227,5 @@ check "no daemon restarted by the bad input" sh -c "for s in '$T'/svc/b-*; do sv
 xfinish 60
 xverify
 xreport badinput
+xvalgrind
 [ $FAILED = 0 ]

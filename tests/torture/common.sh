@@ -54,6 +54,13 @@ xpair() {
   receiver b "$XR"
   sender a "$XS"
   echo "${RENOTIFY:-1}" >"$T/a/control/renotify"
+  # IM2K_VALGRIND=1: the daemons run under valgrind memcheck, each
+  # writing its reports to $T/vg.PID (checked by xvalgrind)
+  if [ -n "$IM2K_VALGRIND" ]; then
+    for _r in "$T"/a/service/*/run "$T"/b/service/*/run; do
+      sed -i "s|softlimit \(-o [0-9]*\) |softlimit \1 valgrind -q --leak-check=full --errors-for-leak-kinds=definite --log-file=$T/vg.%p |" "$_r"
+    done
+  fi
   services a b
   XUID=$(id -u "$XS")
   XH=$(getent passwd "$XS" | cut -d: -f6)
@@ -194,4 +201,16 @@ xreport() {
   check "$1: 0 partial" [ "$XPARTIAL" = 0 ]
   check "$1: every accepted message confirmed" [ "$XUNCONF" = 0 ]
   if [ "$XPARTIAL" != 0 ]; then grep ' bad ' "$T/verify/deliv" | head -n 5 | sed 's/^/# /'; fi
+}
+
+# xvalgrind: with IM2K_VALGRIND, stop the daemons and check that
+# valgrind reported nothing
+xvalgrind() {
+  [ -n "$IM2K_VALGRIND" ] || return 0
+  stop
+  sleep 1
+  _vg=$(cat "$T"/vg.* 2>/dev/null | grep '^==[0-9]*== .' | grep -v -c 'Warning: ')
+  echo "# valgrind: $(ls "$T"/vg.* 2>/dev/null | wc -l) daemon runs checked"
+  check "valgrind: no reports from the daemons" [ "$_vg" = 0 ]
+  [ "$_vg" = 0 ] || cat "$T"/vg.* | head -n 40 | sed 's/^/# /'
 }

@@ -22,6 +22,14 @@ if [ "$IM2K_SCENARIO_LOCK" != held ]; then
   IM2K_SCENARIO_LOCK=held
   export IM2K_SCENARIO_LOCK
 fi
+# valgrind: the daemons' scenario tests once more, the daemons under
+# memcheck, at make test's depth
+if [ -n "$TORTURE_VALGRIND" ]; then
+  command -v valgrind >/dev/null || { echo "make torture: TORTURE_VALGRIND needs valgrind (apt-get install valgrind)" >&2; exit 111; }
+  : "${TORTURE_SCRIPTS:=badinput bounds network}"
+  IM2K_VALGRIND=1 FLOOD=2000 NET_MESSAGES=24
+  export IM2K_VALGRIND FLOOD NET_MESSAGES
+fi
 log=$(mktemp)
 all=$(mktemp)
 pass=0 fail=0
