@@ -44,7 +44,9 @@ xcleanup() {
 # reaches it.
 xpair() {
   accounts
-  XS=$1 XR=$2
+  # XSUF: a suffix for the account names, so that two runs can share a
+  # machine (with XIP, another 127.0.x for the addresses)
+  XS=$1$XSUF XR=$2$XSUF
   xuser "$XS" "$(sed -n 1p "$TOP/conf-users")"
   xuser "$XR"
   isp a sa.example "$3"
