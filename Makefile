@@ -129,6 +129,7 @@ bench: deps
 # 1,000 crash trials and 1,000 fault trials (as root; TORTURE_VALGRIND=1
 # runs the daemons under valgrind memcheck)
 torture: deps
+	@[ -z "$(TORTURE_VALGRIND)" ] || sh tests/deps.sh valgrind
 	@$(MAKE) --no-print-directory all
 	@B=$(B) sh tests/torture/run.sh
 
