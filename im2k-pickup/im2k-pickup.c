@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -445,6 +446,166 @@ static int folder(int md, const char *maildir, const char *name)
   return fd;
 }
 
+/* Lists: KDIR/lists, one per line: a list's address and, optionally, the
+ * Maildir folder for it (default: the list's local part); '#' starts a
+ * comment.  KDIR/cursors/ADDRESS keeps the number of the next index
+ * record to fetch, written after each answer's messages are delivered:
+ * a crash in between only makes the next run find them delivered. */
+static int folder_ok(const char *f)
+{
+  size_t i;
+  if (!*f || *f == '.' || strlen(f) > 100) return 0;
+  for (i = 0; f[i]; i++)
+    if (!((f[i] >= 'a' && f[i] <= 'z') || (f[i] >= 'A' && f[i] <= 'Z') || (f[i] >= '0' && f[i] <= '9') ||
+          f[i] == '-' || f[i] == '_' || f[i] == '.'))
+      return 0;
+  return 1;
+}
+
+/* follow: fetch what is new in one list; 0, or 1 when something failed
+ * for now */
+static int follow(int md, const char *maildir, int kfd, const char *kdir, const char *list,
+                  const char *fname)
+{
+  char name[2 * MSG_HANDLE + 2 + 256], prefix[600], hx[2 * MSG_HANDLE + 1];
+  const char *dom = addr_domain(list);
+  struct server s;
+  struct udp_client c;
+  uint64_t cursor = 0;
+  int cfd, fmd, r, st;
+
+  if (mkdirat(kfd, "cursors", 0700) == -1 && errno != EEXIST) {
+    warn_sys("unable to make %s/cursors", kdir);
+    return 1;
+  }
+  cfd = openat(kfd, "cursors", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (cfd == -1) { warn_sys("unable to open %s/cursors", kdir); return 1; }
+  r = ctl_uint(cfd, list, 0, UINT64_MAX / 2, &cursor);
+  if (r == -1) {
+    warn("%s/cursors/%s: not a number; starting the list %s from its first message", kdir, list, list);
+    cursor = 0;
+  }
+  st = server_for(dom, &s);
+  if (st != 1) {
+    if (st == 0) warn("no server known for %s: list %s not read", dom, list);
+    close(cfd);
+    return 1;
+  }
+  fmd = folder(md, maildir, fname);
+  if (fmd == -1) { warn_sys("unable to open the folder %s/.%s", maildir, fname); close(cfd); return 1; }
+  if (udp_client_open(&c, s.ip, s.fetch_port, s.pk, epk, esk) == -1) {
+    warn_sys("unable to reach %s", dom);
+    close(fmd);
+    close(cfd);
+    return 1;
+  }
+  snprintf(prefix, sizeof prefix, "Return-Path: <%s>\nDelivered-To: %s\n", list, list);
+  for (;;) {
+    struct msg_index_req q;
+    unsigned char body[PACKET_MAX], resp[PACKET_MAX];
+    const unsigned char *rb;
+    size_t rbl;
+    struct wr w;
+    struct rd rr;
+    uint64_t total, next = cursor;
+    int count, x, failed = 0;
+    snprintf(q.list, sizeof q.list, "%s", list);
+    q.cursor = cursor;
+    wr_init(&w, body, sizeof body);
+    msg_put_index_req(&w, &q);
+    if (udp_call(&c, KIND_INDEX, body, w.pos, PACKET_MAX, resp, &rb, &rbl, CALL_MS) == -1) {
+      warn_sys("no answer from %s for the list %s", dom, list);
+      break;
+    }
+    rd_init(&rr, rb, rbl);
+    st = rd_u8(&rr);
+    if (rr.err || st != MSG_OK) {
+      if (st == MSG_NOENT) warn("%s says %s is not a public list", dom, list);
+      else warn("%s refused the index of %s (code %d)", dom, list, st);
+      failed = 1;
+    }
+    total = rd_u64(&rr);
+    count = rd_u8(&rr);
+    for (x = 0; !failed && x < count; x++) {
+      struct msg_index_entry ie;
+      struct entry e;
+      if (msg_get_index_entry(&rr, &ie) == -1 || ie.number != next || ie.size > (1ULL << 40)) {
+        warn("%s sent a damaged index for %s", dom, list);
+        failed = 1;
+        break;
+      }
+      memset(&e, 0, sizeof e);
+      snprintf(e.n.sender, sizeof e.n.sender, "%s", list);
+      snprintf(e.n.rcpt, sizeof e.n.rcpt, "%s", list);
+      memcpy(e.n.handle, ie.handle, MSG_HANDLE);
+      e.n.size = ie.size;
+      memcpy(e.n.hash, ie.hash, MSG_HASH);
+      memcpy(e.n.token, ie.token, MSG_TOKEN);
+      hex_encode(hx, ie.handle, MSG_HANDLE);
+      snprintf(name, sizeof name, "%s.%s", hx, dom);
+      /* 2: withdrawn from the list: nothing to fetch, go on */
+      if (deliver(fmd, &c, &e, name, prefix) == 1) { failed = 1; break; }
+      next = ie.number + 1;
+    }
+    if (next != cursor) {
+      char d[32];
+      int dl = snprintf(d, sizeof d, "%llu\n", (unsigned long long)next);
+      if (file_put_atomic(cfd, list, d, (size_t)dl, 0600) == -1) {
+        warn_sys("unable to write %s/cursors/%s", kdir, list);
+        failed = 1;
+      }
+      cursor = next;
+    }
+    if (failed) { udp_client_close(&c); close(fmd); close(cfd); return 1; }
+    if (count == 0 || cursor >= total) break;
+  }
+  udp_client_close(&c);
+  close(fmd);
+  close(cfd);
+  return 0;
+}
+
+/* lists: every list followed; 0, or 1 when one failed for now */
+static int lists(int md, const char *maildir, int kfd, const char *kdir)
+{
+  unsigned char *p;
+  size_t n, i = 0, line = 0;
+  int temp = 0;
+  if (file_read(kfd, "lists", 1 << 20, &p, &n) == -1) {
+    if (errno == ENOENT) return 0;
+    warn_sys("unable to read %s/lists", kdir);
+    return 1;
+  }
+  while (i < n) {
+    char l[512], addr[ADDR_MAX + 1], fname[128];
+    size_t e = i, k;
+    char *a, *f, *end;
+    while (e < n && p[e] != '\n') e++;
+    line++;
+    k = e - i < sizeof l - 1 ? e - i : sizeof l - 1;
+    memcpy(l, p + i, k);
+    l[k] = 0;
+    i = e + 1;
+    if ((end = strchr(l, '#'))) *end = 0;
+    a = strtok(l, " \t\r");
+    if (!a) continue;
+    f = strtok(NULL, " \t\r");
+    if (strtok(NULL, " \t\r") || !addr_check(a, strlen(a)) || (f && !folder_ok(f))) {
+      warn("%s/lists line %lu: want ADDRESS [FOLDER]", kdir, (unsigned long)line);
+      temp = 1;
+      continue;
+    }
+    snprintf(addr, sizeof addr, "%s", a);
+    addr_lower(addr);
+    if (f) snprintf(fname, sizeof fname, "%s", f);
+    else snprintf(fname, sizeof fname, "%.*s", (int)(strrchr(addr, '@') - addr), addr);
+    if (!folder_ok(fname)) snprintf(fname, sizeof fname, "list");
+    if (follow(md, maildir, kfd, kdir, addr, fname)) temp = 1;
+  }
+  free(p);
+  return temp;
+}
+
 static void inbox_open(const struct server *self)
 {
   if (udp_client_open(&inbox, self->ip, self->inbox_port, self->pk, upk, usk) == -1)
@@ -652,6 +813,7 @@ int main(int argc, char **argv)
   if (!listonly) {
     if (verbose && nheld) printf("%lu messages from unknown senders held (see im2k-pickup -l)\n", (unsigned long)nheld);
     temp = run(jobs, njobs, (unsigned)workers, &self);
+    if (lists(md, maildir, kfd, kdir)) temp = 1;
   }
   free(jobs);
   free(ents);

@@ -178,7 +178,49 @@ rm "$T/b/control/forwards"
 "$T/b/bin/im2k-users"
 check "no forwards file: no forwards.cdb" [ ! -f "$T/b/control/forwards.cdb" ]
 
-# 8. nothing was written by the receiving ISPs' daemons about a message
+# 8. a pickup killed (SIGKILL, the whole process group) at random
+# moments of a 200-message run, and run again until one run finishes:
+# exactly 200 files, each the archived message after the trace lines
+KM="$T/home/$RB/KillMaildir"
+before=$(as $SA a im2k-status -m | grep -c " $RB@b.example confirmed ")
+i=0
+while [ $i -lt 200 ]; do
+  i=$((i + 1))
+  head -c $((5000 + $(od -An -N2 -tu2 /dev/urandom))) /dev/urandom | base64 >"$T/k"
+  as $SA a im2k-inject $RB@b.example <"$T/k" || nok "inject $i"
+done
+waitfor 30 sh -c "[ \$(ls '$T/a/archive/$(id -u $SA)' | grep -vc '\\.job\$') -ge 300 ]"
+waitfor 30 st_count " notified " 200
+kills=0 runs=0 t0=$(date +%s.%N)
+while [ $runs -lt 200 ]; do
+  runs=$((runs + 1))
+  h=$(getent passwd $RB | cut -d: -f6)
+  (cd "$h" && exec setsid env HOME="$h" setuidgid $RB "$T/b/bin/im2k-pickup" -j 4 -d "$KM") >/dev/null 2>&1 &
+  p=$!
+  sleep "$(printf '0.%03d' $(($(od -An -N2 -tu2 /dev/urandom) % 40)))"
+  echo "# run $runs: $(ls "$KM/new" 2>/dev/null | wc -l) delivered"
+  if kill -0 $p 2>/dev/null; then
+    kill -KILL -$p 2>/dev/null && kills=$((kills + 1))
+    wait $p 2>/dev/null
+    while pgrep -s $p >/dev/null; do sleep 0.05; done
+  else
+    wait $p && [ "$(ls "$KM/new" | wc -l)" = 200 ] && break
+  fi
+done
+echo "# pickup killed $kills times in $runs runs, $(echo "$(date +%s.%N) - $t0" | bc) s in all"
+check "killed pickups: some runs were killed" [ $kills -gt 0 ]
+check "killed pickups: exactly 200 files" [ "$(ls "$KM/new" | wc -l)" = 200 ]
+check "killed pickups: tmp/ empty" [ -z "$(ls "$KM/tmp")" ]
+bad=0
+for f in "$KM"/new/*; do
+  a="$T/a/archive/$(id -u $SA)/$(basename "$f" .a.example)"
+  tail -n +3 "$f" | cmp -s - "$a" || bad=$((bad + 1))
+done
+check "killed pickups: each file is its archived message, byte for byte" [ $bad = 0 ]
+waitfor 20 st_count " $RB@b.example confirmed " $((before + 200))
+check "killed pickups: all 200 confirmed, once each" st_count " $RB@b.example confirmed " $((before + 200))
+
+# 9. nothing was written by the receiving ISPs' daemons about a message
 check "b's queue holds no file" [ -z "$(find "$T/b/queue" -type f)" ]
 check "c's queue holds no file" [ -z "$(find "$T/c/queue" -type f)" ]
 [ $FAILED = 0 ]
