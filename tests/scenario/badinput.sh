@@ -147,7 +147,9 @@ done
 rm -f "$T/a/control/me"
 XIN="$T/in/nohdr" refused "inject: no control/me" "111" asx "$XS" im2k-inject "$XR@sb.example"
 cp "$T/me.good" "$T/a/control/me"
-# damaged cdb files: garbage, truncated, empty
+# damaged cdb files: garbage, truncated, empty, each written in place
+# (not by rename, as im2k-servers and im2k-users do)
+bip=$(pid b-im2k-inboxd)
 cp "$T/b/control/servers.cdb" "$T/bserv.good"
 cp "$T/b/control/users.cdb" "$T/busers.good"
 for how in garbage truncated empty; do
@@ -162,6 +164,14 @@ for how in garbage truncated empty; do
     cp "$T/bserv.good" "$T/b/control/servers.cdb"; cp "$T/busers.good" "$T/b/control/users.cdb"
   done
 done
+# Known: im2k-inboxd keeps servers.cdb mapped; a file rewritten in
+# place under the mapping kills it with SIGBUS (daemontools restarts it).
+# Checked by make torture (TORTURE=1) until fixed.
+if [ -n "$TORTURE" ]; then
+  check "inboxd survives servers.cdb rewritten in place (known failure)" [ "$(pid b-im2k-inboxd)" = "$bip" ]
+elif [ "$(pid b-im2k-inboxd)" != "$bip" ]; then
+  echo "# known failure, left to make torture: inboxd restarted when servers.cdb was rewritten in place"
+fi
 for how in garbage empty; do
   case $how in
   garbage) head -c 5000 /dev/urandom >"$T/a/control/servers.cdb" ;;

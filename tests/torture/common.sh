@@ -60,7 +60,7 @@ xpair() {
   # writing its reports to $T/vg.PID (checked by xvalgrind)
   if [ -n "$IM2K_VALGRIND" ]; then
     for _r in "$T"/a/service/*/run "$T"/b/service/*/run; do
-      sed -i "s|softlimit \(-o [0-9]*\) |softlimit \1 valgrind -q --leak-check=full --errors-for-leak-kinds=definite --log-file=$T/vg.%p |" "$_r"
+      sed -i "s|softlimit \(-o [0-9]*\) |softlimit \1 valgrind -q --vgdb=no --leak-check=full --errors-for-leak-kinds=definite --log-file=$T/vg.%p |" "$_r"
     done
   fi
   services a b
