@@ -98,6 +98,7 @@ static uint32_t nbbuckets;
 static uint64_t seq;
 static size_t bytes; /* held: notes and their addresses */
 
+static int logheld; /* control/logheld: a line per note, for tests and benchmarks */
 static uint64_t user_max = 10000, total_max = 1000000, key_rate = 5000, key_burst = 100000;
 static struct rate rates[RATE_SLOTS];
 static struct fwd fwds[FWD_MAX];
@@ -330,6 +331,12 @@ static int hold(uint32_t b, const struct msg_note *n, const char *rcpt)
   total++;
   bytes += sizeof *x + sl + rl;
   stats.held++;
+  if (logheld) {
+    char a[ADDR_MAX + 1];
+    if (*rcpt) snprintf(a, sizeof a, "%s", rcpt);
+    else selfaddr(a, boxes[b].user);
+    info("held %s -> %s size %llu", n->sender, a, (unsigned long long)n->size);
+  }
   return MSG_OK;
 }
 
@@ -632,6 +639,9 @@ static void limits(void)
     die(EXIT_TEMP, "control/usernotes: want a number of notifications up to 1000000");
   if (ctl_uint(hfd, "control/notes", 1000000, 100000000, &total_max) == -1)
     die(EXIT_TEMP, "control/notes: want a number of notifications up to 100000000");
+  r = ctl_line(hfd, "control/logheld", line, sizeof line);
+  if (r == -1) die_sys(EXIT_TEMP, "unable to read control/logheld");
+  logheld = r == 1 && !strcmp(line, "1");
   r = ctl_line(hfd, "control/keyrate", line, sizeof line);
   if (r == -1) die_sys(EXIT_TEMP, "unable to read control/keyrate");
   if (r == 1) {
