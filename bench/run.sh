@@ -438,7 +438,7 @@ inbox_run() {
   K=$(cut -d: -f5 "$T/bi.server")
   awk -v k="$K" 'BEGIN { for (i = 1; i <= 1000; i++) printf "im2kbu%d:%s\n", i, k }' >>"$T/bi/control/users"
   "$T/bi/bin/im2k-users" || die "im2k-users"
-  echo "100000000 100000000" >"$T/bi/control/keyrate" # one sender key sends them all
+  echo "10000000 100000000" >"$T/bi/control/keyrate" # one sender key sends them all
   sed -i 's/multilog t /multilog t s16777215 n4 /' "$T/bi/service/im2k-inboxd/log/run"
   services bi
   # NSD: one zone, one server process
