@@ -58,7 +58,8 @@ while [ $i -lt 10 ]; do xmsg 2000; xsend $XID; i=$((i + 1)); done
 xpickup & p1=$!
 xpickup & p2=$!
 wait $p1 $p2
-xfinish 20
+sleep 2
+xpickup_wait
 xverify
 echo "# few descriptors: $XLOST accepted messages not yet delivered; the daemons said:"
 cat "$T"/svc/*/log/main/current | grep -i -E 'fatal|warning|descriptor|too many' | cut -c 26- | sort | uniq -c | sort -rn | head -n 5 | sed 's/^/#   /'
