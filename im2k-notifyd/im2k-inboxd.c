@@ -118,16 +118,20 @@ static uint64_t hash(const void *p, size_t n)
   return get_u64(h);
 }
 
-/* tables kept open; opened again when replaced (looked at once a second) */
+/* tables kept open, each a private copy (a file rewritten in place
+ * cannot pull it away); taken again when the file is replaced or
+ * changed (looked at once a second) */
 struct kept {
   const char *path;
   struct table t;
   ino_t ino;
+  struct timespec mtime;
+  off_t size;
   int64_t checked;
 };
-static struct kept users = {"control/users.cdb", {-1, {0}}, 0, 0};
-static struct kept servers = {"control/servers.cdb", {-1, {0}}, 0, 0};
-static struct kept forwards = {"control/forwards.cdb", {-1, {0}}, 0, 0};
+static struct kept users = {"control/users.cdb", {-1, {0}}, 0, {0, 0}, 0, 0};
+static struct kept servers = {"control/servers.cdb", {-1, {0}}, 0, {0, 0}, 0, 0};
+static struct kept forwards = {"control/forwards.cdb", {-1, {0}}, 0, {0, 0}, 0, 0};
 
 /* kept: the table, or NULL with errno (ENOENT: there is none) */
 static struct table *kept(struct kept *k)
@@ -141,10 +145,14 @@ static struct table *kept(struct kept *k)
     table_close(&k->t);
     return NULL;
   }
-  if (k->t.fd != -1 && st.st_ino == k->ino) return &k->t;
+  if (k->t.fd != -1 && st.st_ino == k->ino && st.st_size == k->size &&
+      st.st_mtim.tv_sec == k->mtime.tv_sec && st.st_mtim.tv_nsec == k->mtime.tv_nsec)
+    return &k->t;
   table_close(&k->t);
-  if (table_open(&k->t, hfd, k->path) == -1) return NULL;
+  if (table_open_copy(&k->t, hfd, k->path) == -1) return NULL;
   k->ino = st.st_ino;
+  k->size = st.st_size;
+  k->mtime = st.st_mtim;
   return &k->t;
 }
 

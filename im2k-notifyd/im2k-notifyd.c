@@ -538,6 +538,8 @@ static void confirmations(void)
 static struct table servers = {-1, {0}};
 static int64_t servers_checked;
 static ino_t servers_ino;
+static off_t servers_size;
+static struct timespec servers_mtime;
 
 static struct table *servers_table(int64_t now)
 {
@@ -548,10 +550,15 @@ static struct table *servers_table(int64_t now)
     if (servers.fd != -1) return &servers; /* keep the one we have */
     return NULL;
   }
-  if (servers.fd != -1 && st.st_ino == servers_ino) return &servers;
+  if (servers.fd != -1 && st.st_ino == servers_ino && st.st_size == servers_size &&
+      st.st_mtim.tv_sec == servers_mtime.tv_sec && st.st_mtim.tv_nsec == servers_mtime.tv_nsec)
+    return &servers;
   table_close(&servers);
-  if (table_open(&servers, hfd, "control/servers.cdb") == -1) return NULL;
+  /* a private copy: a file rewritten in place cannot pull it away */
+  if (table_open_copy(&servers, hfd, "control/servers.cdb") == -1) return NULL;
   servers_ino = st.st_ino;
+  servers_size = st.st_size;
+  servers_mtime = st.st_mtim;
   return &servers;
 }
 

@@ -1,5 +1,6 @@
 /* table.c: cdb lookups and builds through tinycdb.  Trusts tinycdb to
  * bound its reads to the file; checks every length it hands back. */
+#define _GNU_SOURCE
 #include "table.h"
 #include "file.h"
 
@@ -7,6 +8,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 int table_open(struct table *t, int dirfd, const char *path)
@@ -20,6 +22,35 @@ int table_open(struct table *t, int dirfd, const char *path)
     return -1;
   }
   return 0;
+}
+
+int table_open_copy(struct table *t, int dirfd, const char *path)
+{
+  char b[65536];
+  int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC), m, e;
+  ssize_t r;
+  if (fd == -1) return -1;
+  m = memfd_create("im2k-table", MFD_CLOEXEC);
+  if (m == -1) goto fail;
+  while ((r = read(fd, b, sizeof b)) > 0)
+    if (file_write_all(m, b, (size_t)r) == -1) goto fail;
+  if (r == -1) goto fail;
+  close(fd);
+  fd = -1;
+  t->fd = m;
+  if (cdb_init(&t->c, m) != 0) {
+    close(m);
+    t->fd = -1;
+    errno = EINVAL;
+    return -1;
+  }
+  return 0;
+fail:
+  e = errno;
+  if (fd != -1) close(fd);
+  if (m != -1) close(m);
+  errno = e;
+  return -1;
 }
 
 int table_get(struct table *t, const void *key, size_t klen, char *out,

@@ -22,6 +22,12 @@ int table_open(struct table *t, int dirfd, const char *path);
 int table_get(struct table *t, const void *key, size_t klen, char *out,
               size_t max, size_t *len);
 void table_close(struct table *t);
+/* table_open_copy: the same on a private copy of the file (in memory,
+ * through memfd_create), for daemons that keep a table open: a file
+ * rewritten in place under a mapping would kill the reader (SIGBUS);
+ * the copy cannot change.  A copy taken while the file is being
+ * rewritten may be damaged; lookups then fail (EIO), never crash. */
+int table_open_copy(struct table *t, int dirfd, const char *path);
 
 struct table_make {
   int dirfd;
