@@ -6,6 +6,8 @@
 #include "unit.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <sodium.h>
 #include <string.h>
 
@@ -182,6 +184,35 @@ static void test_rebuild(void)
   CHECK(unit_count(dfd, ".", ".tmp") == 0, "no temp file left after the rebuild");
 }
 
+/* a private copy survives its file rewritten in place (truncated, then
+ * garbage), where a mapping would fault */
+static void test_copy(void)
+{
+  static unsigned char junk[100];
+  struct table t;
+  char out[64];
+  int fd;
+  CHECK(build("c.cdb") == 0, "build c.cdb");
+  if (!CHECK(table_open_copy(&t, dfd, "c.cdb") == 0, "table_open_copy c.cdb: %s", strerror(errno)))
+    return;
+  fd = openat(dfd, "c.cdb", O_WRONLY | O_TRUNC);
+  CHECK(fd != -1, "truncate c.cdb in place");
+  if (fd != -1) {
+    memset(junk, 0xee, sizeof junk);
+    CHECK(write(fd, junk, sizeof junk) == (ssize_t)sizeof junk, "rewrite c.cdb in place");
+    close(fd);
+  }
+  CHECK(table_get(&t, "a", 1, out, sizeof out, NULL) == 1 && !strcmp(out, "1"),
+        "the copy still answers after an in-place rewrite");
+  table_close(&t);
+  errno = 0;
+  CHECK(table_open_copy(&t, dfd, "c.cdb") == -1 && errno == EINVAL,
+        "a copy of a file that is not a cdb: errno %d", errno);
+  errno = 0;
+  CHECK(table_open_copy(&t, dfd, "missing") == -1 && errno == ENOENT,
+        "a copy of a missing file: errno %d", errno);
+}
+
 static void test_make_edges(void)
 {
   struct table_make tm;
@@ -261,6 +292,7 @@ int main(void)
   test_lookup();
   test_not_cdb();
   test_rebuild();
+  test_copy();
   test_make_edges();
   close(dfd);
   CHECK(unit_rmtree(dir) == 0, "remove %s", dir);
