@@ -116,15 +116,16 @@ xpickup() {
 }
 xpickup_wait() { xpickup "$@"; wait $XPID; }
 
-# xheld: how many notifications b's inbox has taken (its log says
-# "held" for each new one); xsendheld ID: xsend, then wait until the
-# inbox holds the notification
-xheld() { grep -c ' held ' "$T/svc/b-im2k-inboxd/log/main/current" 2>/dev/null; }
-xheldmore() { [ "$(xheld)" -gt "$1" ]; }
+# xheld: the last "held" line of b's inbox log (one for each new
+# notification, each with its own time stamp; multilog may have started
+# a new file since); xsendheld ID: xsend, then wait until the inbox holds
+# the notification
+xheld() { grep ' held ' "$T/svc/b-im2k-inboxd/log/main/current" 2>/dev/null | tail -n 1; }
+xheldnew() { _l=$(xheld); [ -n "$_l" ] && [ "$_l" != "$1" ]; }
 xsendheld() {
   _held=$(xheld)
   xsend "$@"
-  waitfor 10 xheldmore "$_held"
+  waitfor 10 xheldnew "$_held"
 }
 
 # xstatus: the sender's im2k-status -m
