@@ -56,6 +56,7 @@ xpair() {
   receiver b "$XR"
   sender a "$XS"
   echo "${RENOTIFY:-1}" >"$T/a/control/renotify"
+  echo 1 >"$T/b/control/logheld" # a "held" line per note, for xsendheld
   # IM2K_VALGRIND=1: the daemons run under valgrind memcheck, each
   # writing its reports to $T/vg.PID (checked by xvalgrind)
   if [ -n "$IM2K_VALGRIND" ]; then
