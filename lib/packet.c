@@ -4,12 +4,47 @@
 #include "packet.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 static const unsigned char magic[4] = {'I', 'M', '2', 'K'};
+
+/* The random half of each nonce comes from a pool filled from the
+ * system's generator 4096 bytes at a time: a server answers up to 256
+ * requests per getrandom call instead of one.  The nonces need to be
+ * unique, not secret.  A forked child must never reuse its parent's pool
+ * (both would then send the same nonces under the same key): the child
+ * empties it. */
+static unsigned char pool[4096];
+static size_t poolpos = sizeof pool;
+static int forkhook;
+
+static void pool_child(void)
+{
+  sodium_memzero(pool, sizeof pool);
+  poolpos = sizeof pool;
+}
+
+static void fresh(unsigned char rnd[16])
+{
+  if (!forkhook) {
+    if (pthread_atfork(NULL, NULL, pool_child) != 0) {
+      randombytes_buf(rnd, 16); /* no hook, no pool */
+      return;
+    }
+    forkhook = 1;
+  }
+  if (poolpos + 16 > sizeof pool) {
+    randombytes_buf(pool, sizeof pool);
+    poolpos = 0;
+  }
+  memcpy(rnd, pool + poolpos, 16);
+  sodium_memzero(pool + poolpos, 16);
+  poolpos += 16;
+}
 static const unsigned char label_req[8] = {'I', 'M', '2', 'K', '-', 'R', 'E', 'Q'};
 static const unsigned char label_rsp[8] = {'I', 'M', '2', 'K', '-', 'R', 'S', 'P'};
 
@@ -19,7 +54,7 @@ int packet_seal_request(unsigned char out[PACKET_MAX], int kind,
                         size_t bodylen, size_t padto, unsigned char reqid[PACKET_REQID])
 {
   unsigned char rnd[16];
-  randombytes_buf(rnd, sizeof rnd);
+  fresh(rnd);
   return packet_seal_request_nonce(out, kind, clientpk, k, body, bodylen, padto, reqid, rnd);
 }
 
@@ -91,7 +126,7 @@ int packet_seal_response(unsigned char out[PACKET_MAX], size_t max, int kind,
                          const unsigned char *body, size_t bodylen)
 {
   unsigned char rnd[16];
-  randombytes_buf(rnd, sizeof rnd);
+  fresh(rnd);
   return packet_seal_response_nonce(out, max, kind, k, reqid, body, bodylen, rnd);
 }
 

@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <sodium.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static unsigned char cpk[32], csk[32], spk[32], ssk[32];
 static unsigned char kcli[32], ksrv[32];   /* beforenm on each side */
@@ -477,6 +479,33 @@ static void test_keycache(void)
   sodium_memzero(sk, sizeof sk);
 }
 
+/* a child made by fork never sends a nonce its parent sends: seal in the
+ * parent (filling its pool), fork, seal in both, compare */
+static void test_fork(void)
+{
+  unsigned char a[PACKET_MAX], b[PACKET_MAX], c[PACKET_MAX], reqid[PACKET_REQID];
+  int fds[2], ws;
+  pid_t pid;
+  ssize_t got;
+  CHECK(packet_seal_request(a, KIND_FETCH, cpk, kcli, body, 10, 0, reqid) > 0, "seal before fork");
+  if (!CHECK(pipe(fds) == 0, "pipe")) return;
+  pid = fork();
+  if (pid == 0) {
+    int ok = packet_seal_request(c, KIND_FETCH, cpk, kcli, body, 10, 0, reqid) > 0;
+    if (!ok || write(fds[1], c + 38, PACKET_NONCE) != PACKET_NONCE) _exit(1);
+    _exit(0);
+  }
+  CHECK(pid > 0, "fork");
+  close(fds[1]);
+  CHECK(packet_seal_request(b, KIND_FETCH, cpk, kcli, body, 10, 0, reqid) > 0, "seal after fork");
+  got = read(fds[0], c, PACKET_NONCE);
+  close(fds[0]);
+  if (pid > 0) waitpid(pid, &ws, 0);
+  CHECK(got == PACKET_NONCE, "the child's nonce came back");
+  CHECK(memcmp(b + 38, c, PACKET_NONCE) != 0 && memcmp(a + 38, c, PACKET_NONCE) != 0,
+        "parent and child after fork: different nonces");
+}
+
 int main(void)
 {
   size_t i;
@@ -494,5 +523,6 @@ int main(void)
   test_peek();
   test_wrong_key();
   test_keycache();
+  test_fork();
   return unit_done("t_packet");
 }
