@@ -33,7 +33,7 @@ BINS = $(addprefix $(B)/bin/,$(notdir $(PROGS)))
 
 UNITS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/t_*.c))
 UNITBINS = $(UNITS:%=$(B)/tests/%)
-TOOLS = $(B)/tests/im2k-probe $(B)/tests/im2k-relay $(B)/tests/im2k-notes $(B)/tests/im2k-fault.so
+TOOLS = $(B)/tests/im2k-probe $(B)/tests/im2k-relay $(B)/tests/im2k-notes $(B)/tests/im2k-index $(B)/tests/im2k-fault.so
 
 .PHONY: all test unit scenario demo demo-stop clean deps check-deps fuzz bench torture setup check
 all: $(BINS) $(UNITBINS) $(TOOLS)

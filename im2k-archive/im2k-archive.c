@@ -5,6 +5,9 @@
  * "im2k-archive -c HANDLE" withdraws one of the caller's own messages that
  * no recipient has begun to fetch: the message leaves the archive (so it
  * can no longer be fetched) and im2k-notifyd is told to stop.
+ * A public archive (a list: archive/UID/index exists, made by
+ * im2k-mkarchive -p) also gets a 64-byte record per message in its index,
+ * and takes messages with no recipients (indexed only, no job).
  * SECURITY: setgid to the queue group, its only privilege.  The archive is
  * chosen by getuid(), never by an argument or the environment; the sender
  * address is the user's own; the home is the one holding this program.
@@ -30,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -42,6 +46,10 @@ int __lsan_is_turned_off(void) { return 1; }
 #endif
 
 static int afd = -1;
+/* a public archive's index, and its length before this message's record
+ * (-1: none appended yet) */
+static int ixfd = -1;
+static off_t ixold = -1;
 static char tmpname[80], jobtmp[80];
 static char home[HOME_MAX];
 
@@ -49,6 +57,8 @@ static void cleanup(void)
 {
   if (afd != -1 && tmpname[0]) unlinkat(afd, tmpname, 0);
   if (afd != -1 && jobtmp[0]) unlinkat(afd, jobtmp, 0);
+  /* not accepted: the record goes too (the lock is still held) */
+  if (ixold != -1 && ftruncate(ixfd, ixold) == 0 && fsync(ixfd) == 0) ixold = -1;
 }
 
 static _Noreturn void fail(int code, const char *what)
@@ -130,15 +140,58 @@ static void envelope(struct job *j, const char *own)
       fail(EXIT_TEMP, "out of memory");
     }
   }
-  if (j->nrcpt == 0) { cleanup(); die(EXIT_PERM, "no recipients"); }
+  if (j->nrcpt == 0 && ixfd == -1) { cleanup(); die(EXIT_PERM, "no recipients"); }
   /* each recipient once: a repeated address would be notified twice and
    * confirmed once */
+  if (j->nrcpt == 0) { buf_free(&b); return; } /* a list's post to nobody */
   qsort(j->rcpt, j->nrcpt, sizeof *j->rcpt, cmpstr);
   for (i = 1, start = 1; i < j->nrcpt; i++)
     if (strcmp(j->rcpt[i], j->rcpt[start - 1])) j->rcpt[start++] = j->rcpt[i];
     else free(j->rcpt[i]);
   j->nrcpt = start;
   buf_free(&b);
+}
+
+/* index_append: the message's record at the end of the index: handle
+ * (16), size (u64), hash (32), time (u64), 64 bytes, synced.  Under an
+ * exclusive lock, held until exit, so two posts never interleave; a
+ * partial record left by a crash (a length not a multiple of 64) is cut
+ * off first.  Readers ignore such a tail. */
+static int index_append(const struct job *j)
+{
+  unsigned char rec[64];
+  struct stat st;
+  ssize_t w;
+  if (flock(ixfd, LOCK_EX) == -1 || fstat(ixfd, &st) == -1) return -1;
+  if (st.st_size % 64 && ftruncate(ixfd, st.st_size - st.st_size % 64) == -1) return -1;
+  memcpy(rec, j->handle, 16);
+  put_u64(rec + 16, j->size);
+  memcpy(rec + 24, j->hash, 32);
+  put_u64(rec + 56, (uint64_t)j->time);
+  ixold = st.st_size - st.st_size % 64;
+  do w = pwrite(ixfd, rec, sizeof rec, ixold);
+  while (w == -1 && errno == EINTR);
+  if (w != (ssize_t)sizeof rec) {
+    if (w >= 0) errno = EIO;
+    return -1;
+  }
+  return fsync(ixfd);
+}
+
+/* list_post: a message with no recipients in a public archive: the
+ * message is stored and indexed, and there is no job to queue */
+static int list_post(int mfd, const char *hexh, const struct job *j)
+{
+  if (file_sync_close(mfd) == -1) fail(EXIT_TEMP, "unable to write the message");
+  if (renameat(afd, tmpname, afd, hexh) == -1) fail(EXIT_TEMP, "unable to store the message");
+  tmpname[0] = 0;
+  if (file_sync_dir(afd, ".") == -1 || index_append(j) == -1) {
+    int e = errno;
+    unlinkat(afd, hexh, 0);
+    errno = e;
+    fail(EXIT_TEMP, "unable to index the message");
+  }
+  return 0;
 }
 
 static void trigger(int hfd)
@@ -259,6 +312,10 @@ int main(int argc, char **argv)
   if (fstat(afd, &st) == -1) die_sys(EXIT_TEMP, "unable to stat %s/%s", home, dir);
   if (st.st_uid != uid) die(EXIT_TEMP, "%s/%s does not belong to %s", home, dir, pw->pw_name);
   if (cancel) return withdraw(hfd, cancel, uid);
+  ixfd = openat(afd, "index", O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (ixfd == -1 && errno != ENOENT) die_sys(EXIT_TEMP, "unable to open %s/%s/index", home, dir);
+  if (ixfd != -1 && (fstat(ixfd, &st) == -1 || !S_ISREG(st.st_mode) || st.st_uid != uid))
+    die(EXIT_TEMP, "%s/%s/index is not a file of %s", home, dir, pw->pw_name);
 
   job_init(&j);
   j.uid = (uint32_t)uid;
@@ -291,6 +348,7 @@ int main(int argc, char **argv)
   snprintf(j.sender, sizeof j.sender, "%s", own);
   envelope(&j, own);
   if (fchmod(mfd, 0640) == -1) fail(EXIT_TEMP, "unable to chmod the message");
+  if (j.nrcpt == 0) return list_post(mfd, hexh, &j);
 
   buf_init(&jb, JOB_FILE_MAX);
   if (job_encode(&j, &jb) == -1) fail(EXIT_TEMP, "unable to build the job");
@@ -327,6 +385,15 @@ int main(int argc, char **argv)
     unlinkat(afd, jobname, 0);
     errno = e;
     fail(EXIT_TEMP, "unable to sync the archive");
+  }
+  /* a list: indexed before the job is queued, taken back with the rest
+   * if queueing fails */
+  if (ixfd != -1 && index_append(&j) == -1) {
+    int e = errno;
+    unlinkat(afd, hexh, 0);
+    unlinkat(afd, jobname, 0);
+    errno = e;
+    fail(EXIT_TEMP, "unable to index the message");
   }
 
   qfd = openat(hfd, "queue/job", O_RDONLY | O_DIRECTORY | O_CLOEXEC);

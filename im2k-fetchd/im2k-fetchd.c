@@ -1,10 +1,15 @@
 /* im2k-fetchd: the sender ISP's message server.  Serves blocks of
- * archived messages to holders of a valid recipient token (FETCH) and
- * records confirmations (CONFIRM) in queue/confirm for im2k-notifyd.
+ * archived messages to holders of a valid recipient token (FETCH),
+ * records confirmations (CONFIRM) in queue/confirm for im2k-notifyd, and
+ * serves the indexes of public archives (INDEX: mailing lists), with a
+ * token per message for the list's own address; fetches and
+ * confirmations under such a token record nothing.
  * SECURITY: starts as root only to read keys/secret and keys/token, then
  * runs as im2kf (group im2kr: may read archives).  A token is checked,
  * with no disk access, before anything is opened; the archive file must
  * belong to the uid inside the handle.  It never writes an archive.
+ * An index is the list owner's file: it gets a token only for handles of
+ * the list's own archive, so a list cannot hand out another's messages.
  * Every datagram is hostile; the bad ones get no answer. */
 #include "die.h"
 #include "file.h"
@@ -29,6 +34,7 @@
 #include <unistd.h>
 
 struct ctx {
+  char me[256];
   int hfd;
   int cfd;   /* queue/confirm */
   unsigned char tokenkey[TOKEN_KEY];
@@ -80,6 +86,30 @@ static void poke(int hfd)
 static int record(struct ctx *c, const unsigned char handle[MSG_HANDLE], const char *rcpt,
                   const char *suffix);
 
+/* list: is addr a public list of this ISP?  1 and the list's uid, 0 if
+ * not, -1 on error */
+static int list(struct ctx *c, const char *addr, uint32_t *uid)
+{
+  const char *at = strrchr(addr, '@');
+  char local[LOCAL_MAX + 1];
+  size_t n;
+  if (!at || strcmp(at + 1, c->me)) return 0;
+  n = (size_t)(at - addr);
+  if (n > LOCAL_MAX) return 0;
+  memcpy(local, addr, n);
+  local[n] = 0;
+  return lists_lookup(c->hfd, local, uid);
+}
+
+/* listed: 1 if a fetch or confirmation of handle for rcpt is a list
+ * member's (rcpt a list of this ISP, the message in the list's archive):
+ * nothing to record for it */
+static int listed(struct ctx *c, const unsigned char handle[MSG_HANDLE], const char *rcpt)
+{
+  uint32_t uid;
+  return list(c, rcpt, &uid) == 1 && uid == get_u32(handle);
+}
+
 static int fetch(struct ctx *c, struct rd *r, struct wr *w)
 {
   struct msg_fetch_req q;
@@ -102,7 +132,7 @@ static int fetch(struct ctx *c, struct rd *r, struct wr *w)
   if (got < 0 || (size_t)got != n) { wr_u8(w, MSG_TEMP); return 1; }
   /* the first block: the sender's status says "fetched" (from now on the
    * message can no longer be withdrawn) */
-  if (q.offset == 0) (void)record(c, q.handle, q.rcpt, ".f");
+  if (q.offset == 0 && !listed(c, q.handle, q.rcpt)) (void)record(c, q.handle, q.rcpt, ".f");
   wr_u8(w, MSG_OK);
   wr_u64(w, (uint64_t)st.st_size);
   wr_u64(w, q.offset);
@@ -139,7 +169,73 @@ static int confirm(struct ctx *c, struct rd *r, struct wr *w)
   struct msg_confirm_req q;
   if (msg_get_confirm_req(r, &q) == -1) { wr_u8(w, MSG_BAD); return 1; }
   if (!token_check(q.token, c->tokenkey, q.handle, q.rcpt)) { wr_u8(w, MSG_NOENT); return 1; }
+  if (listed(c, q.handle, q.rcpt)) { wr_u8(w, MSG_OK); return 1; }
   wr_u8(w, record(c, q.handle, q.rcpt, "") == 0 ? MSG_OK : MSG_TEMP);
+  return 1;
+}
+
+/* index: the records of a public archive's index from the cursor on, as
+ * many as the answer has room for (at most 255); a partial record at the
+ * end (an append cut short) is not there yet */
+static int index_(struct ctx *c, struct rd *r, struct wr *w)
+{
+  struct msg_index_req q;
+  struct msg_index_entry e;
+  unsigned char rec[64 * 16];
+  char path[64];
+  struct stat st;
+  uint64_t total, count, i;
+  size_t room;
+  uint32_t uid;
+  int fd, k;
+  if (msg_get_index_req(r, &q) == -1) { wr_u8(w, MSG_BAD); return 1; }
+  k = list(c, q.list, &uid);
+  if (k == -1) { warn_sys("unable to read control/lists.cdb"); wr_u8(w, MSG_TEMP); return 1; }
+  if (k == 0) { wr_u8(w, MSG_NOENT); return 1; }
+  snprintf(path, sizeof path, "archive/%lu/index", (unsigned long)uid);
+  fd = openat(c->hfd, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd == -1) { wr_u8(w, errno == ENOENT ? MSG_NOENT : MSG_TEMP); return 1; }
+  if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) || st.st_uid != uid) {
+    close(fd);
+    wr_u8(w, MSG_NOENT);
+    return 1;
+  }
+  room = w->len - w->pos;
+  if (room < 1 + 8 + 1) { close(fd); return 0; } /* request too short to answer */
+  total = (uint64_t)st.st_size / 64;
+  count = q.cursor < total ? total - q.cursor : 0;
+  if (count > (room - 10) / MSG_INDEX_ENTRY) count = (room - 10) / MSG_INDEX_ENTRY;
+  if (count > 255) count = 255;
+  wr_u8(w, MSG_OK);
+  wr_u64(w, total);
+  wr_u8(w, (uint8_t)count);
+  for (i = 0; i < count; i++) {
+    size_t j = (size_t)(i % 16);
+    if (j == 0) {
+      uint64_t n = count - i < 16 ? count - i : 16;
+      ssize_t got = pread(fd, rec, (size_t)n * 64, (off_t)((q.cursor + i) * 64));
+      if (got != (ssize_t)(n * 64)) {
+        close(fd);
+        w->pos = 0;
+        wr_u8(w, MSG_TEMP);
+        return 1;
+      }
+    }
+    e.number = q.cursor + i;
+    memcpy(e.handle, rec + 64 * j, MSG_HANDLE);
+    e.size = get_u64(rec + 64 * j + 16);
+    memcpy(e.hash, rec + 64 * j + 24, MSG_HASH);
+    e.time = get_u64(rec + 64 * j + 56);
+    /* not the list's message, or a size no message has: no token */
+    if (get_u32(e.handle) == uid && e.size <= ((uint64_t)1 << 40))
+      token_make(e.token, c->tokenkey, e.handle, q.list);
+    else {
+      memset(e.token, 0, sizeof e.token);
+      if (e.size > ((uint64_t)1 << 40)) e.size = 0;
+    }
+    msg_put_index_entry(w, &e);
+  }
+  close(fd);
   return 1;
 }
 
@@ -151,13 +247,14 @@ static int handle(void *ctx, int kind, const unsigned char pk[PACKET_KEY], struc
   switch (kind) {
   case KIND_FETCH: return fetch(ctx, r, w);
   case KIND_CONFIRM: return confirm(ctx, r, w);
+  case KIND_INDEX: return index_(ctx, r, w);
   default: return 0;
   }
 }
 
 int main(void)
 {
-  char home[HOME_MAX], me[256];
+  char home[HOME_MAX];
   unsigned char sk[32];
   struct server self;
   struct ctx c;
@@ -170,7 +267,7 @@ int main(void)
   if (sodium_init() < 0) die(EXIT_TEMP, "unable to initialize libsodium");
   c.hfd = home_open(home);
   if (c.hfd == -1) die_sys(EXIT_TEMP, "unable to open home %s", home);
-  if (servers_me(c.hfd, me, &self) == -1)
+  if (servers_me(c.hfd, c.me, &self) == -1)
     die_sys(EXIT_TEMP, "unable to find this host (control/me) in %s/control/servers.cdb", home);
   if (keys_read(c.hfd, "keys/secret", sk, 32) == -1) die_sys(EXIT_TEMP, "unable to read %s/keys/secret", home);
   if (keys_read(c.hfd, "keys/token", c.tokenkey, TOKEN_KEY) == -1)
@@ -184,7 +281,7 @@ int main(void)
   sodium_memzero(sk, sizeof sk);
   if (!kc) die_nomem();
   if (priv_drop() == -1) die_sys(EXIT_TEMP, "unable to drop privileges (refusing to run as root)");
-  info("serving %s on %s:%u", me, self.ip, self.fetch_port);
+  info("serving %s on %s:%u", c.me, self.ip, self.fetch_port);
   for (;;)
     if (server_step(fd, kc, handle, &c, 60000, &st) == -1) die_sys(EXIT_TEMP, "unable to receive");
 }

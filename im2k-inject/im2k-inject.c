@@ -158,6 +158,15 @@ static size_t readmore(struct buf *b)
   return (size_t)r;
 }
 
+/* public_archive: 1 if the caller's archive is public (has an index:
+ * im2k-mkarchive -p); im2k-archive checks it again */
+static int public_archive(int hfd)
+{
+  char path[64];
+  snprintf(path, sizeof path, "archive/%lu/index", (unsigned long)getuid());
+  return faccessat(hfd, path, F_OK, 0) == 0;
+}
+
 int main(int argc, char **argv)
 {
   static const char *const rcptfields[] = {"To", "Cc", "Bcc"};
@@ -167,7 +176,7 @@ int main(int argc, char **argv)
   struct buf env, head;
   struct passwd *pw;
   struct rfc822_field f;
-  int mp[2], ep[2], i, status, hfd, tflag = 0, eof = 0, headless, r;
+  int mp[2], ep[2], i, status, hfd, tflag = 0, eof = 0, headless, r, list;
   size_t extralen, scan, hdrlen, pos, w, k, *order;
   unsigned char rnd[8], *dup;
   pid_t pid;
@@ -219,10 +228,12 @@ int main(int argc, char **argv)
       break;
     }
   }
-  if (i >= argc && !tflag) die(EXIT_PERM, "no recipients (%s)", usage);
-
   hfd = home_open(home);
   if (hfd == -1) die_sys(EXIT_TEMP, "unable to open home %s", home);
+  /* a list (a public archive) may post to nobody: the message is only
+   * indexed, for its readers to fetch */
+  list = public_archive(hfd);
+  if (i >= argc && !tflag && !list) die(EXIT_PERM, "no recipients (%s)", usage);
   if (ctl_me(hfd, me) == -1) die_sys(EXIT_TEMP, "unable to read %s/control/me", home);
   pw = getpwuid(getuid());
   if (!pw) die(EXIT_TEMP, "unable to find my account");
@@ -287,7 +298,7 @@ int main(int argc, char **argv)
     head.len -= hdrlen - w;
     hdrlen = w;
   }
-  if (nrcpt == 0)
+  if (nrcpt == 0 && !list)
     die(EXIT_PERM, "no recipients: no address in the To, Cc or Bcc fields, and none given as an argument");
 
   /* the envelope: each recipient once, in the order first given */
