@@ -7,10 +7,10 @@
 . tests/tap.sh
 T=$(mktemp -d /tmp/im2k-recv.XXXXXX) && chmod 755 "$T"
 . tests/lib.sh
-SA=im2ktrs RB=im2ktrr RM=im2ktrm RC=im2ktrc
-trap 'unpair $SA $RB $RM $RC' EXIT
+SA=im2ktrs RB=im2ktrr RM=im2ktrm RC=im2ktrc RL=im2ktrl
+trap 'unpair $SA $RB $RM $RC $RL' EXIT
 accounts
-for u in $SA $RB $RM $RC; do mailuser $u "$T/home/$u"; done
+for u in $SA $RB $RM $RC $RL; do mailuser $u "$T/home/$u"; done
 isp a a.example 127.0.0.2
 isp b b.example 127.0.0.3
 isp c c.example 127.0.0.4
@@ -220,7 +220,43 @@ check "killed pickups: each file is its archived message, byte for byte" [ $bad 
 waitfor 20 st_count " $RB@b.example confirmed " $((before + 200))
 check "killed pickups: all 200 confirmed, once each" st_count " $RB@b.example confirmed " $((before + 200))
 
-# 9. nothing was written by the receiving ISPs' daemons about a message
+# 9. a list: a public archive at a.example that RB follows; pickup
+# fetches what is new since its last run into the list's folder
+"$T/a/bin/im2k-mkarchive" -p $RL >/dev/null || nok "mkarchive -p"
+post() {
+  printf 'From: %s@a.example\nSubject: post %s\n\npost body %s\n' $RL "$1" "$1" >"$T/p$1"
+  as $RL a im2k-inject <"$T/p$1" || nok "post $1"
+}
+post 1; post 2; post 3
+echo "$RL@A.example news  # the list" >"$KD/lists"
+as $RB b im2k-pickup >"$T/out" 2>&1
+check "list: pickup exits 0, quiet" [ $? = 0 -a ! -s "$T/out" ]
+check "list: 3 posts in the folder .news" [ "$(ls "$MD/.news/new" | wc -l)" = 3 ]
+check "list: the folder is marked" [ -f "$MD/.news/maildirfolder" ]
+check "list: the cursor is 3" [ "$(cat "$KD/cursors/$RL@a.example")" = 3 ]
+post 4; post 5
+as $RB b im2k-pickup -v >"$T/out" 2>&1
+check "list: the next run fetches only the 2 new posts" [ "$(grep -c '^delivered' "$T/out")" = 2 ]
+check "list: 5 posts, each once" [ "$(ls "$MD/.news/new" | wc -l)" = 5 ]
+bad=0
+for f in "$MD"/.news/new/*; do
+  a="$T/a/archive/$(id -u $RL)/$(basename "$f" .a.example)"
+  { head -n 2 "$f" | grep -q "^Delivered-To: $RL@a.example$" && tail -n +3 "$f" | cmp -s - "$a"; } || bad=$((bad + 1))
+done
+check "list: each post is its archived bytes after the trace lines" [ $bad = 0 ]
+rm "$KD/cursors/$RL@a.example"
+as $RB b im2k-pickup >"$T/out" 2>&1
+check "list: a lost cursor fetches again but delivers nothing twice" [ "$(ls "$MD/.news/new" | wc -l)" = 5 ]
+check "list: no record of any fetch at the list's ISP" [ -z "$(ls "$T/a/queue/confirm/new")" ]
+echo "not-an-address" >"$KD/lists"
+as $RB b im2k-pickup 2>"$T/out"
+check "list: a bad lists line: exit 111, names the line" sh -c "[ $? = 111 ] && grep -q 'lists line 1' '$T/out'"
+echo "$SA@a.example" >"$KD/lists"
+as $RB b im2k-pickup 2>"$T/out"
+check "list: an archive that is not public: exit 111, says so" sh -c "[ $? = 111 ] && grep -q 'not a public list' '$T/out'"
+rm "$KD/lists"
+
+# 10. nothing was written by the receiving ISPs' daemons about a message
 check "b's queue holds no file" [ -z "$(find "$T/b/queue" -type f)" ]
 check "c's queue holds no file" [ -z "$(find "$T/c/queue" -type f)" ]
 [ $FAILED = 0 ]
