@@ -20,10 +20,10 @@ ALLCFLAGS = $(WARN) $(CFLAGS) $(SANFLAGS) -Ilib -I$(B)
 LDLIBS = -lsodium -lcdb
 
 LIBMODS = die buf bytes hex file mdq maildir table addr netstr job token rfc822 \
-  servers home status packet msg udp keys lines ctl priv server hier
+  servers home status packet msg udp keys lines ctl priv server hier smtp
 LIBOBJ = $(LIBMODS:%=$(B)/lib/%.o) $(B)/lib/auto_home.o $(B)/lib/auto_users.o
 
-PROGS = im2k-inject/im2k-inject im2k-archive/im2k-archive \
+PROGS = im2k-inject/im2k-inject im2k-inject/im2k-smtpd im2k-archive/im2k-archive \
   im2k-archive/im2k-status im2k-archive/im2k-setup im2k-archive/im2k-check \
   im2k-archive/im2k-mkarchive \
   im2k-notifyd/im2k-notifyd im2k-notifyd/im2k-inboxd im2k-notifyd/im2k-servers \
@@ -44,7 +44,7 @@ $(B)/lib/auto_home.c: conf-home
 $(B)/lib/auto_users.c: conf-users
 	@mkdir -p $(@D)
 	{ printf '#include "users.h"\nconst char *const auto_users[USERS_N] = {\n'; \
-	  head -n 6 conf-users | sed 's/.*/  "&",/'; printf '};\n'; } > $@
+	  head -n 7 conf-users | sed 's/.*/  "&",/'; printf '};\n'; } > $@
 $(B)/lib/auto_users.o: lib/users.h
 
 $(B)/lib/%.o: lib/%.c lib/*.h
@@ -92,6 +92,8 @@ setup: all
 	@[ -n "$(DOMAIN)" ] && [ -n "$(IP)" ] || { echo "usage: make setup DOMAIN=a.example IP=192.0.2.1 [INBOXPORT=2000] [FETCHPORT=2001] [DESTDIR=/stage]" >&2; exit 100; }
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then sh im2k-archive/accounts.sh conf-users; fi
 	@$(B)/bin/im2k-setup $(DESTOPT) "$$(head -n 1 conf-home)" "$(DOMAIN)" "$(IP)" $(PORTS)
+	@# the SMTP gateway's archive (conf-users line 7), where im2k-smtpd stores
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then "$$(head -n 1 conf-home)/bin/im2k-mkarchive" "$$(sed -n 7p conf-users)" >/dev/null; fi
 check: all
 	@$(B)/bin/im2k-check $(DESTOPT) "$$(head -n 1 conf-home)"
 

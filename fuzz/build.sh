@@ -29,7 +29,7 @@ mkdir -p "$B/obj"
 # the same generated files as the Makefile's $(B)/lib/auto_*.c
 printf 'const char auto_home[] = "%s";\n' "$(head -n 1 conf-home)" > "$B/auto_home.c.tmp"
 { printf '#include "users.h"\nconst char *const auto_users[USERS_N] = {\n'
-  head -n 6 conf-users | sed 's/.*/  "&",/'
+  head -n 7 conf-users | sed 's/.*/  "&",/'
   printf '};\n'; } > "$B/auto_users.c.tmp"
 for f in auto_home auto_users; do
   if cmp -s "$B/$f.c.tmp" "$B/$f.c"; then rm -f "$B/$f.c.tmp"

@@ -8,9 +8,9 @@
 conf=${1:-conf-users}
 fatal() { echo "accounts.sh: fatal: $2" >&2; exit "$1"; }
 [ -r "$conf" ] || fatal 111 "unable to read $conf"
-set -- $(head -n 6 "$conf")
-[ $# = 6 ] || fatal 100 "$conf: want six account names on lines 1 to 6"
-q=$1 r=$2 n=$3 i=$4 f=$5 l=$6
+set -- $(head -n 7 "$conf")
+[ $# = 7 ] || fatal 100 "$conf: want seven account names on lines 1 to 7"
+q=$1 r=$2 n=$3 i=$4 f=$5 l=$6 s=$7
 for g in "$q" "$r"; do
   getent group "$g" >/dev/null || groupadd --system "$g" || fatal 111 "groupadd $g"
 done
@@ -30,4 +30,5 @@ account "$n" "$q"   # im2k-notifyd: the queue group
 account "$f" "$r"   # im2k-fetchd: the archive readers
 account "$i" nogroup
 account "$l" nogroup
+account "$s" nogroup  # im2k-smtpd: the SMTP gateway's archive
 exit 0

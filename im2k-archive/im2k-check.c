@@ -231,7 +231,14 @@ static void check_content(const struct hier *h, int pfd, const char *base, const
     break;
   case HIER_GEN_SERVERS:
   case HIER_GEN_USERS:
+  case HIER_GEN_SMTPLISTEN:
     break;
+  case HIER_GEN_SMTPRULES: {
+    struct table t;
+    if (table_open(&t, pfd, base) == -1) problem(h->path, "not a cdb file (make it with tcprules)");
+    else table_close(&t);
+    break;
+  }
   case HIER_GEN_SERVERSCDB:
     check_servers(h, pfd, base);
     break;

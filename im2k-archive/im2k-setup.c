@@ -20,6 +20,7 @@
 #include "home.h"
 #include "keys.h"
 #include "servers.h"
+#include "table.h"
 #include "users.h"
 
 #include <errno.h>
@@ -211,6 +212,20 @@ static void generate(const struct hier *h, int pfd, const char *base)
   case HIER_GEN_USERSCDB:
     if (ctl_compile(pfd, "users", base, users_row, &bad) == -1)
       die(bad ? EXIT_PERM : EXIT_TEMP, "unable to compile %s/control/users (line %lu)", home, bad);
+    break;
+  case HIER_GEN_SMTPLISTEN:
+    snprintf(text, sizeof text, "%s 25\n", ip);
+    if (!k) put(h, pfd, base, text, strlen(text));
+    break;
+  case HIER_GEN_SMTPRULES:
+    /* tcprules' form of the one rule ":allow": the default key (empty),
+     * no instructions */
+    if (!k) {
+      struct table_make tm;
+      if (table_make_start(&tm, pfd, base) == -1 || table_make_add(&tm, "", 0, "", 0) == -1 ||
+          table_make_finish(&tm) == -1)
+        die_sys(EXIT_TEMP, "unable to make %s", where(h->path));
+    }
     break;
   case HIER_GEN_RUN:
   case HIER_GEN_LOGRUN:

@@ -46,6 +46,7 @@ const struct hier hier[] = {
   PROG("im2k-fetchd"),
   PROG("im2k-pickup"),
   PROG("im2k-keygen"),
+  PROG("im2k-smtpd"),
 
   /* keys: root only; the daemons read them before they drop privilege */
   DIR_("keys", R, R, 0700),
@@ -59,6 +60,8 @@ const struct hier hier[] = {
   GEN("control/users", HIER_GEN_USERS, 0644),
   GEN("control/servers.cdb", HIER_GEN_SERVERSCDB, 0644),
   GEN("control/users.cdb", HIER_GEN_USERSCDB, 0644),
+  GEN("control/smtplisten", HIER_GEN_SMTPLISTEN, 0644),
+  GEN("control/smtp.cdb", HIER_GEN_SMTPRULES, 0644),
 
   /* archive/UID: made by im2k-mkarchive */
   DIR_("archive", R, R, 0755),
@@ -84,6 +87,9 @@ const struct hier hier[] = {
   SERVICE("im2k-inboxd", USER_INBOXD),
   SERVICE("im2k-fetchd", USER_FETCHD),
   SERVICE("im2k-notifyd", USER_NOTIFYD),
+  /* SMTP in: tcpserver as root binds the port, drops to the gateway
+   * account (-U) and runs im2k-smtpd per connection */
+  SERVICE("im2k-smtpd", USER_SMTPD),
 };
 const size_t hier_n = sizeof hier / sizeof hier[0];
 
@@ -161,7 +167,16 @@ int hier_run(char *out, size_t max, const char *home, const struct hier *h,
   if (!e || e == p || (size_t)(e - p) >= sizeof name) { errno = EINVAL; return -1; }
   memcpy(name, p, (size_t)(e - p));
   name[e - p] = 0;
-  if (h->gen == HIER_GEN_RUN && privileged)
+  if (h->gen == HIER_GEN_RUN && !strcmp(name, "im2k-smtpd"))
+    n = snprintf(out, max,
+                 "#!/bin/sh\n# started by supervise; tcpserver%s runs im2k-smtpd per connection\n"
+                 "exec 2>&1\nread ip port <%s/control/smtplisten || exit 111\n"
+                 "exec %s%s%stcpserver %s-H -R -x %s/control/smtp.cdb -c 40 -- \"$ip\" \"$port\" %s/bin/%s\n",
+                 privileged ? " drops to $UID/$GID and" : "", home,
+                 privileged ? "envuidgid " : "", privileged ? auto_users[h->account] : "",
+                 privileged ? " " : "",
+                 privileged ? "-U " : "", home, home, name);
+  else if (h->gen == HIER_GEN_RUN && privileged)
     n = snprintf(out, max,
                  "#!/bin/sh\n# started by supervise; the daemon drops to $UID/$GID itself\n"
                  "exec 2>&1\nexec envuidgid %s softlimit -o 1024 %s/bin/%s\n",

@@ -29,7 +29,11 @@ enum hier_gen {
   HIER_GEN_SERVERSCDB, /* compiled from control/servers at every run */
   HIER_GEN_USERSCDB,   /* compiled from control/users at every run */
   HIER_GEN_RUN,        /* service/NAME/run, rewritten at every run */
-  HIER_GEN_LOGRUN      /* service/NAME/log/run, rewritten at every run */
+  HIER_GEN_LOGRUN,     /* service/NAME/log/run, rewritten at every run */
+  HIER_GEN_SMTPLISTEN, /* control/smtplisten: "IP PORT" for im2k-smtpd's
+                        * tcpserver (setup's IP, port 25), once, kept */
+  HIER_GEN_SMTPRULES   /* control/smtp.cdb: tcprules' allow-all default,
+                        * made once, kept (recompile with tcprules) */
 };
 
 struct hier {

@@ -10,6 +10,8 @@ enum {
   USER_INBOXD,         /* im2ki */
   USER_FETCHD,         /* im2kf */
   USER_LOG,            /* im2kl */
+  USER_SMTPD,          /* im2ks: the SMTP gateway: im2k-smtpd runs as it,
+                        * its archive holds the mail from the old world */
   USERS_N
 };
 

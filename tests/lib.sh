@@ -5,7 +5,7 @@
 : "${B:=build/std}"
 TOP=$(pwd)
 BIN="$TOP/$B/bin"
-IM2K_ACCOUNTS="$(head -n 6 "$TOP/conf-users" | tr '\n' ' ')"
+IM2K_ACCOUNTS="$(head -n 7 "$TOP/conf-users" | tr '\n' ' ')"
 
 die() { echo "$0: $*" >&2; exit 111; }
 # a signal ends the script through its EXIT trap, which stops its daemons

@@ -75,7 +75,8 @@ static void test_rules(void)
     CHECK((h->kind == HIER_FILE) == (h->gen != HIER_GEN_NONE), "%s: generated iff a file", p);
     if (h->kind == HIER_PROG) CHECK(!strncmp(p, "bin/", 4) && !strchr(p + 4, '/'), "%s: programs in bin/", p);
     if (h->gen == HIER_GEN_RUN)
-      CHECK(h->account == USER_INBOXD || h->account == USER_FETCHD || h->account == USER_NOTIFYD,
+      CHECK(h->account == USER_INBOXD || h->account == USER_FETCHD || h->account == USER_NOTIFYD ||
+                h->account == USER_SMTPD,
             "%s: the daemon runs as a daemon account", p);
     if (h->gen == HIER_GEN_LOGRUN) CHECK(h->account == USER_LOG, "%s: multilog runs as the log account", p);
   }
@@ -175,7 +176,7 @@ static void test_progs(void)
     snprintf(p, sizeof p, "%s/%s", bin, hier[i].path + 4);
     CHECK(stat(p, &st) == 0 && S_ISREG(st.st_mode), "%s is built", hier[i].path);
   }
-  CHECK(nprog == 13, "13 programs, not %zu", nprog);
+  CHECK(nprog == 14, "14 programs, not %zu", nprog);
 }
 
 struct mode_row {
@@ -227,6 +228,14 @@ static const struct run_row runs[] = {
    "exec 2>&1\nexec envuidgid im2kn softlimit -o 1024 /srv/mail/im2k/bin/im2k-notifyd\n"},
   {"service/im2k-notifyd/run", "/tmp/t/a", 0,
    "#!/bin/sh\nexec 2>&1\nexec softlimit -o 1024 /tmp/t/a/bin/im2k-notifyd\n"},
+  {"service/im2k-smtpd/run", "/var/im2k", 1,
+   "#!/bin/sh\n# started by supervise; tcpserver drops to $UID/$GID and runs im2k-smtpd per connection\n"
+   "exec 2>&1\nread ip port </var/im2k/control/smtplisten || exit 111\n"
+   "exec envuidgid im2ks tcpserver -U -H -R -x /var/im2k/control/smtp.cdb -c 40 -- \"$ip\" \"$port\" /var/im2k/bin/im2k-smtpd\n"},
+  {"service/im2k-smtpd/run", "/tmp/t/a", 0,
+   "#!/bin/sh\n# started by supervise; tcpserver runs im2k-smtpd per connection\n"
+   "exec 2>&1\nread ip port </tmp/t/a/control/smtplisten || exit 111\n"
+   "exec tcpserver -H -R -x /tmp/t/a/control/smtp.cdb -c 40 -- \"$ip\" \"$port\" /tmp/t/a/bin/im2k-smtpd\n"},
   {"service/im2k-inboxd/log/run", "/var/im2k", 1, "#!/bin/sh\nexec setuidgid im2kl multilog t ./main\n"},
   {"service/im2k-inboxd/log/run", "/var/im2k", 0, "#!/bin/sh\nexec multilog t ./main\n"},
   {"keys/secret", "/var/im2k", 1, NULL},

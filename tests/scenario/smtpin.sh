@@ -1,0 +1,149 @@
+# smtpin.sh: SMTP in.  One ISP, w.example on 127.0.4.2, with im2k-smtpd
+# under tcpserver under svscan on port 2525; a raw SMTP client
+# (tests/tools/smtpc.py) sends what old-world clients send, well-formed
+# or not.  Mail for a local user reaches the user's Maildir through
+# im2k-pickup, byte for byte after the documented trace fields; what is
+# refused is never stored.  Needs root (accounts, tcpserver -U).
+. tests/tap.sh
+T=$(mktemp -d /tmp/im2k-smtpin.XXXXXX) && chmod 755 "$T"
+. tests/lib.sh
+WR=im2kwrcpt
+GW=$(sed -n 7p "$TOP/conf-users")
+trap 'unpair $WR' EXIT
+accounts
+mailuser $WR "$T/home/$WR"
+isp w w.example 127.0.4.2
+receiver w $WR
+sender w "$GW"
+echo "127.0.4.2 2525" >"$T/w/control/smtplisten"
+mkdir -p "$T/svc"
+ln -sfn "$T/w/service/im2k-smtpd" "$T/svc/w-im2k-smtpd"
+services w
+UG=$(id -u "$GW")
+ARC="$T/w/archive/$UG"
+MD="$T/home/$WR/Maildir"
+smtp() { python3 "$TOP/tests/tools/smtpc.py" 127.0.4.2 2525 "$@"; }
+stored() { find "$ARC" -type f ! -name '*.job' | wc -l; }
+delivered() { ls "$MD/new" 2>/dev/null | wc -l; }
+# pickup_until N: run the user's pickup until N messages are delivered
+pickup_until() {
+  _k=0
+  while [ $_k -lt 50 ]; do
+    as $WR w im2k-pickup >/dev/null 2>&1
+    [ "$(delivered)" -ge "$1" ] && return 0
+    sleep 0.2; _k=$((_k+1))
+  done
+  return 1
+}
+waitfor 10 sh -c "printf 'QUIT\r\n' | python3 '$TOP/tests/tools/smtpc.py' 127.0.4.2 2525 | grep -q '^221'"
+check "im2k-smtpd answers on 127.0.4.2:2525" [ $? = 0 ]
+
+# the service: tcpserver runs as the gateway account, not root
+p=$(pid w-im2k-smtpd)
+check "tcpserver runs as $GW" [ "$(ps -o user= -p "$p")" = "$GW" ]
+
+# 1. a message for a local user: in the gateway archive before the 250,
+# then in the user's Maildir, byte for byte after the trace fields
+printf 'From: someone@old.example\nTo: %s@w.example\nSubject: from the old world\n\nline one\n.leading dot\n..two dots\n.\n\nbytes \303\251\n' $WR >"$T/msg1"
+{ printf 'EHLO client.old.example\r\nMAIL FROM:<someone@old.example> BODY=8BITMIME SIZE=200\r\nRCPT TO:<%s@w.example>\r\nDATA\r\n' $WR
+  sed 's/^\./../; s/$/\r/' "$T/msg1"
+  printf '.\r\n@@PAUSE@@\nQUIT\r\n'; } >"$T/in1"
+before=$(stored)
+smtp sh -c "[ \$(find '$ARC' -type f ! -name '*.job' | wc -l) = $((before + 1)) ]" <"$T/in1" >"$T/out1"
+check "EHLO offers PIPELINING, 8BITMIME and SIZE" \
+  sh -c "grep -q '^250-PIPELINING' '$T/out1' && grep -q '^250-8BITMIME' '$T/out1' && grep -q '^250 SIZE 10485760' '$T/out1'"
+check "DATA: 354, then 250" sh -c "grep -q '^354 ' '$T/out1' && grep -q '^250 2.0.0 ok: stored' '$T/out1'"
+check "the message is in the gateway archive when the 250 comes" grep -qx 'check: 0' "$T/out1"
+check "QUIT: 221" grep -q '^221 ' "$T/out1"
+f=$(find "$ARC" -type f ! -name '*.job' | head -n 1)
+check "the archived file belongs to the gateway account" [ "$(stat -c %U "$f")" = "$GW" ]
+pickup_until 1
+check "pickup delivers it" [ "$(delivered)" = 1 ]
+d="$MD/new/$(ls "$MD/new" | head -n 1)"
+check "delivered: Return-Path is the gateway's im2k address" \
+  [ "$(sed -n 1p "$d")" = "Return-Path: <$GW@w.example>" ]
+check "delivered: Delivered-To the user" [ "$(sed -n 2p "$d")" = "Delivered-To: $WR@w.example" ]
+check "delivered: X-Envelope-From keeps the SMTP sender" \
+  [ "$(sed -n 3p "$d")" = "X-Envelope-From: <someone@old.example>" ]
+check "delivered: Received names the client and this host" \
+  sh -c "sed -n 4p '$d' | grep -q '^Received: from client.old.example (\[127.0.0.1\])\$' &&
+         sed -n 5p '$d' | grep -q '^	by w.example (im2k-smtpd) with ESMTP; '"
+check "delivered: the rest is the message byte for byte (dots unstuffed, LF)" \
+  sh -c "tail -n +6 '$d' | cmp -s - '$T/msg1'"
+
+# 2. refusals of recipients: no open relay
+printf 'HELO c\r\nMAIL FROM:<a@old.example>\r\nRCPT TO:<nobody@w.example>\r\nRCPT TO:<%s@elsewhere.example>\r\nRCPT TO:<%s@W.EXAMPLE>\r\nRSET\r\nRCPT TO:<%s@w.example>\r\nDATA\r\nVRFY %s\r\nNOOP\r\nBOGUS\r\nQUIT\r\n' $WR $WR $WR $WR | smtp >"$T/out2"
+check "unknown user: 550 5.1.1" grep -q '^550 5.1.1 ' "$T/out2"
+check "relay attempt: 550 5.7.1" grep -q '^550 5.7.1 relaying denied' "$T/out2"
+check "the domain in any case is local: 250" [ "$(grep -c '^250 2.1.5' "$T/out2")" = 1 ]
+check "RCPT after RSET: 503" grep -q '^503 5.5.1 MAIL first' "$T/out2"
+check "DATA without MAIL: 503" [ "$(grep -c '^503 ' "$T/out2")" = 2 ]
+check "VRFY: 252" grep -q '^252 ' "$T/out2"
+check "unknown command: 500" grep -q '^500 5.5.1' "$T/out2"
+printf 'HELO c\r\nMAIL FROM:a@b\r\nMAIL FROM:<a b>\r\nMAIL FROM:<a@b> FOO=1\r\nMAIL FROM:<>\r\nDATA\r\nQUIT\r\n' | smtp >"$T/out3"
+check "MAIL without brackets: 501" [ "$(grep -c '^501 ' "$T/out3")" = 2 ]
+check "MAIL with an unknown parameter: 555" grep -q '^555 ' "$T/out3"
+check "the null sender is taken; DATA with no recipient: 554" \
+  sh -c "grep -q '^250 2.1.0' '$T/out3' && grep -q '^554 5.5.1 no valid recipients' '$T/out3'"
+
+# 3. pipelining: one write, the replies in order
+n0=$(stored)
+{ printf 'EHLO p\r\nMAIL FROM:<p@old.example>\r\nRCPT TO:<nobody@w.example>\r\nRCPT TO:<%s@w.example>\r\nDATA\r\nSubject: pipelined\r\n\r\nbody\r\n.\r\nNOOP\r\nQUIT\r\n' $WR; } | smtp >"$T/out4"
+check "pipelined: every reply, in order" \
+  sh -c "grep '^[0-9][0-9][0-9] ' '$T/out4' | cut -c1-3 | tr '\n' ' ' | grep -qx '220 250 250 550 250 354 250 250 221 '"
+check "pipelined: one message stored" [ "$(stored)" = $((n0 + 1)) ]
+
+# 4. bare LF, bare CR, smuggling: refused, nothing stored, in step after
+data_of() { printf 'HELO c\r\nMAIL FROM:<x@old.example>\r\nRCPT TO:<%s@w.example>\r\nDATA\r\n' $WR; }
+n0=$(stored)
+{ data_of; printf 'Subject: lf\r\n\r\nbare\nlf\r\n.\r\nNOOP\r\nQUIT\r\n'; } | smtp >"$T/out5"
+check "bare LF: 554, then the session goes on" \
+  sh -c "grep -q '^554 5.6.0 bare CR or bare LF' '$T/out5' && grep -q '^221' '$T/out5'"
+{ data_of; printf 'Subject: cr\r\n\r\nbare\rcr\r\n.\r\nQUIT\r\n'; } | smtp >"$T/out6"
+check "bare CR: 554" grep -q '^554 5.6.0 bare CR or bare LF' "$T/out6"
+{ data_of; printf 'Subject: smuggle\r\n\r\nfirst\n.\nMAIL FROM:<evil@old.example>\r\nRCPT TO:<%s@w.example>\r\nDATA\r\nSubject: smuggled\r\n\r\nsecond\r\n.\r\nQUIT\r\n' $WR; } | smtp >"$T/out7"
+check "smuggling with LF.LF: one 354, one 554, no second message" \
+  sh -c "[ \$(grep -c '^354' '$T/out7') = 1 ] && grep -q '^554 5.6.0' '$T/out7' && [ \$(grep -c '^250 2.1.0' '$T/out7') = 1 ]"
+{ data_of; printf 'Subject: smuggle\r\n\r\nfirst\r\n.\nMAIL FROM:<evil@old.example>\r\nRCPT TO:<%s@w.example>\r\nDATA\r\nsecond\r\n.\r\nQUIT\r\n' $WR; } | smtp >"$T/out8"
+check "smuggling with CRLF.LF: one 354, one 554" \
+  sh -c "[ \$(grep -c '^354' '$T/out8') = 1 ] && grep -q '^554 5.6.0' '$T/out8'"
+{ data_of; printf 'Subject: smuggle\r\n\r\nfirst\r\n.\rMAIL FROM:<evil@old.example>\r\n.\r\nQUIT\r\n'; } | smtp >"$T/out9"
+check "smuggling with CRLF.CR: 554" grep -q '^554 5.6.0' "$T/out9"
+check "none of them stored" [ "$(stored)" = "$n0" ]
+
+# 5. bounds: lines and size
+long=$(head -c 1100 /dev/zero | tr '\0' a)
+printf 'HELO c\r\nNOOP %s\r\nQUIT\r\n' "$long" | smtp >"$T/out10"
+check "command line over 1000 bytes: 500, then in step" \
+  sh -c "grep -q '^500 5.5.2 line too long' '$T/out10' && grep -q '^221' '$T/out10'"
+l998=$(head -c 998 /dev/zero | tr '\0' b)
+{ data_of; printf 'Subject: long\r\n\r\n%s\r\n.\r\nQUIT\r\n' "$l998"; } | smtp >"$T/out11"
+check "a line of 1000 bytes with CRLF: taken" grep -q '^250 2.0.0 ok: stored' "$T/out11"
+n0=$(stored)
+{ data_of; printf 'Subject: long\r\n\r\n%sb\r\n.\r\nQUIT\r\n' "$l998"; } | smtp >"$T/out12"
+check "a line of 1001 bytes: 500, not stored" \
+  sh -c "grep -q '^500 5.5.2 a line of the message' '$T/out12' && [ \$(find '$ARC' -type f ! -name '*.job' | wc -l) = $n0 ]"
+echo 1000 >"$T/w/control/databytes"
+printf 'EHLO c\r\nMAIL FROM:<x@old.example> SIZE=1001\r\nQUIT\r\n' | smtp >"$T/out13"
+check "databytes 1000: EHLO says SIZE 1000, MAIL SIZE=1001: 552" \
+  sh -c "grep -q '^250 SIZE 1000' '$T/out13' && grep -q '^552 5.3.4' '$T/out13'"
+{ data_of; printf 'Subject: big\r\n\r\n'; i=0; while [ $i -lt 30 ]; do printf '%s\r\n' "$(head -c 60 /dev/zero | tr '\0' c)"; i=$((i+1)); done; printf '.\r\nNOOP\r\nQUIT\r\n'; } | smtp >"$T/out14"
+check "a message over databytes: 552, then in step" \
+  sh -c "grep -q '^552 5.3.4 message over 1000 bytes' '$T/out14' && grep -q '^221' '$T/out14'"
+check "and not stored" [ "$(stored)" = "$n0" ]
+rm -f "$T/w/control/databytes"
+
+# 6. tcprules: a denied client gets no greeting
+printf '127.0.4.9:deny\n:allow\n' | tcprules "$T/w/control/smtp.cdb" "$T/w/control/smtp.tmp"
+printf 'QUIT\r\n' | SRC=127.0.4.9 smtp >"$T/out15" 2>&1
+check "tcprules deny: no 220" sh -c "! grep -q '^220' '$T/out15'"
+printf 'QUIT\r\n' | SRC=127.0.4.8 smtp >"$T/out16" 2>&1
+check "another client is still served" grep -q '^220 w.example' "$T/out16"
+
+# everything accepted reaches the user: messages 1, the pipelined one
+# and the 1000-byte line
+pickup_until 3
+check "pickup: three messages in all" [ "$(delivered)" = 3 ]
+check "the long line arrived whole" grep -qx "$l998" "$MD"/new/*
+check "nothing refused arrived" sh -c "! grep -l 'smuggled\|^evil\|bare' '$MD'/new/* >/dev/null 2>&1"
+[ $FAILED = 0 ]
