@@ -146,4 +146,8 @@ pickup_until 3
 check "pickup: three messages in all" [ "$(delivered)" = 3 ]
 check "the long line arrived whole" grep -qx "$l998" "$MD"/new/*
 check "nothing refused arrived" sh -c "! grep -l 'smuggled\|^evil\|bare' '$MD'/new/* >/dev/null 2>&1"
+LOG="$T/w/service/im2k-smtpd/log/main/current"
+check "the log: one line per accepted message" [ "$(grep -c 'im2k-smtpd: .*: accepted from <' "$LOG")" = 3 ]
+check "the log: the refusals, with the reason" grep -q 'refused: bare CR or LF' "$LOG"
+check "the log: no sanitizer report" sh -c "! grep -q 'Sanitizer\|runtime error' '$LOG'"
 [ $FAILED = 0 ]
