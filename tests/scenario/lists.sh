@@ -107,6 +107,8 @@ k=open(sys.argv[1],"rb").read(); h=bytes.fromhex(sys.argv[2]); r=sys.argv[3].enc
 print(hashlib.blake2b(h+bytes([len(r)])+r,key=k,digest_size=32).hexdigest())' "$T/a/keys/token" "$@"
 }
 check "the test's token for the list's own message is the index's" [ "$(tok $H1 $LU@a.example)" = $TK1 ]
+svc -d "$T/svc/a-im2k-notifyd"   # it must not consume the record below
+waitfor 10 sh -c "svstat '$T/svc/a-im2k-notifyd' | grep -q ': down'"
 fetch $H2 "$(tok $H2 $LU@a.example)" $LU@a.example >"$T/got" 2>"$T/err"
 check "a message to the list from another archive: fetched" cmp -s "$T/got" "$T/a/archive/$SUID/$H2"
 check "and its first block recorded (.f)" sh -c "ls '$T/a/queue/confirm/new' | grep -q '^$H2\..*\.f$'"
