@@ -12,7 +12,9 @@
 #include "buf.h"
 #include "ctl.h"
 #include "die.h"
+#include "file.h"
 #include "home.h"
+#include "spawn.h"
 #include "rfc822.h"
 
 #include <errno.h>
@@ -37,21 +39,6 @@
 
 static const char usage[] =
     "usage: im2k-inject [-t] [-f sender] [-F fullname] [-i] [--] [recipient ...]";
-
-static int writeall(int fd, const void *p, size_t n)
-{
-  const char *q = p;
-  while (n) {
-    ssize_t w = write(fd, q, n);
-    if (w == -1) {
-      if (errno == EINTR) continue;
-      return -1;
-    }
-    q += w;
-    n -= (size_t)w;
-  }
-  return 0;
-}
 
 /* shown: p[0..n) fit for a message: blanks and folding as one space,
  * other unprintable bytes as '?', cut at 200 bytes */
@@ -170,13 +157,13 @@ static int public_archive(int hfd)
 int main(int argc, char **argv)
 {
   static const char *const rcptfields[] = {"To", "Cc", "Bcc"};
-  char home[HOME_MAX], bindir[HOME_MAX], archive[HOME_MAX + 32], me[256];
+  char home[HOME_MAX], bindir[HOME_MAX], me[256];
   char own[ADDR_MAX + 1], extra[1024], date[64];
   const char *from = NULL, *fullname = NULL, *prog;
   struct buf env, head;
   struct passwd *pw;
   struct rfc822_field f;
-  int mp[2], ep[2], i, status, hfd, tflag = 0, eof = 0, headless, r, list;
+  int mfd, efd, i, status, hfd, tflag = 0, eof = 0, headless, r, list;
   size_t extralen, scan, hdrlen, pos, w, k, *order;
   unsigned char rnd[8], *dup;
   pid_t pid;
@@ -355,23 +342,8 @@ int main(int argc, char **argv)
   }
 
   if (home_bindir(bindir) == -1) die_sys(EXIT_TEMP, "unable to find my own directory");
-  snprintf(archive, sizeof archive, "%s/im2k-archive", bindir);
-  if (pipe(mp) == -1 || pipe(ep) == -1) die_sys(EXIT_TEMP, "unable to create pipes");
-  pid = fork();
-  if (pid == -1) die_sys(EXIT_TEMP, "unable to fork");
-  if (pid == 0) {
-    char *av[2];
-    av[0] = archive;
-    av[1] = NULL;
-    close(mp[1]);
-    close(ep[1]);
-    if (dup2(mp[0], 0) == -1 || dup2(ep[0], 1) == -1) _exit(EXIT_TEMP);
-    execv(archive, av);
-    fprintf(stderr, "im2k-inject: fatal: unable to run %s: %s\n", archive, strerror(errno));
-    _exit(EXIT_TEMP);
-  }
-  close(mp[0]);
-  close(ep[0]);
+  pid = archive_start(bindir, &mfd, &efd);
+  if (pid == -1) die_sys(EXIT_TEMP, "unable to start im2k-archive");
   {
     /* err: why this side failed: EPIPE when im2k-archive stopped reading
      * (it refused, and said why: its code is the answer); anything else
@@ -380,9 +352,9 @@ int main(int argc, char **argv)
     int ok = 1, err = 0;
     const char *what = "unable to pass the message to im2k-archive";
     unsigned char blk[BLOCK];
-    if (writeall(mp[1], extra, extralen) == -1) ok = 0;
-    if (ok && headless && writeall(mp[1], "\n", 1) == -1) ok = 0;
-    if (ok && head.len && writeall(mp[1], head.p, head.len) == -1) ok = 0;
+    if (file_write_all(mfd, extra, extralen) == -1) ok = 0;
+    if (ok && headless && file_write_all(mfd, "\n", 1) == -1) ok = 0;
+    if (ok && head.len && file_write_all(mfd, head.p, head.len) == -1) ok = 0;
     if (!ok) err = errno;
     while (ok && !eof) {
       ssize_t n = read(0, blk, sizeof blk);
@@ -394,20 +366,20 @@ int main(int argc, char **argv)
         break;
       }
       if (n == 0) break;
-      if (writeall(mp[1], blk, (size_t)n) == -1) {
+      if (file_write_all(mfd, blk, (size_t)n) == -1) {
         err = errno;
         ok = 0;
       }
     }
-    close(mp[1]);
-    if (ok && writeall(ep[1], env.p, env.len) == -1) {
+    close(mfd);
+    if (ok && file_write_all(efd, env.p, env.len) == -1) {
       err = errno;
       ok = 0;
     }
     if (!ok) {
       /* an incomplete message must not be queued: the envelope is never
        * finished, so im2k-archive refuses it */
-      close(ep[1]);
+      close(efd);
       while (waitpid(pid, &status, 0) == -1)
         if (errno != EINTR) die_sys(EXIT_TEMP, "unable to wait for im2k-archive");
       buf_free(&env);
@@ -416,7 +388,7 @@ int main(int argc, char **argv)
       errno = err;
       die_sys(EXIT_TEMP, "%s: message not accepted", what);
     }
-    close(ep[1]);
+    close(efd);
   }
   buf_free(&env);
   buf_free(&head);

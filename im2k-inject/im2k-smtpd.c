@@ -12,7 +12,9 @@
 #include "addr.h"
 #include "ctl.h"
 #include "die.h"
+#include "file.h"
 #include "home.h"
+#include "spawn.h"
 #include "smtp.h"
 #include "table.h"
 
@@ -134,19 +136,6 @@ static void clean(char *out, size_t max, const char *s, size_t n)
   out[k] = 0;
 }
 
-static int writeall(int fd, const void *p, size_t n)
-{
-  const char *q = p;
-  while (n) {
-    ssize_t w = write(fd, q, n);
-    if (w == -1 && errno == EINTR) continue;
-    if (w == -1) return -1;
-    q += w;
-    n -= (size_t)w;
-  }
-  return 0;
-}
-
 struct txn {
   int mail;
   char from[SMTP_PATH_MAX + 1];
@@ -213,36 +202,17 @@ static void rcpt(struct txn *t, int hfd, const char *arg, size_t n)
  * stays in step with the client whatever happens to the message. */
 static void data(struct txn *t, const char *helo, int esmtp, uint64_t databytes)
 {
-  char archive[HOME_MAX + 32], head[1200], date[64], host[80], hl[80], from[80];
+  char head[1200], date[64], host[80], hl[80], from[80];
   const char *rh = getenv("TCPREMOTEHOST");
   unsigned char out[sizeof inbuf];
   struct smtp_data d;
-  int mp[2], ep[2], status, werr = 0;
+  int mfd, efd, status, werr = 0;
   size_t k, hn;
   pid_t pid;
   time_t now;
 
-  snprintf(archive, sizeof archive, "%s/im2k-archive", bindir);
-  if (pipe(mp) == -1 || pipe(ep) == -1) { reply("451 4.3.0 unable to create pipes"); return; }
-  pid = fork();
-  if (pid == -1) {
-    close(mp[0]); close(mp[1]); close(ep[0]); close(ep[1]);
-    reply("451 4.3.0 unable to fork");
-    return;
-  }
-  if (pid == 0) {
-    char *av[2];
-    av[0] = archive;
-    av[1] = NULL;
-    close(mp[1]);
-    close(ep[1]);
-    if (dup2(mp[0], 0) == -1 || dup2(ep[0], 1) == -1) _exit(EXIT_TEMP);
-    execv(archive, av);
-    warn_sys("unable to run %s", archive);
-    _exit(EXIT_TEMP);
-  }
-  close(mp[0]);
-  close(ep[0]);
+  pid = archive_start(bindir, &mfd, &efd);
+  if (pid == -1) { warn_sys("unable to start im2k-archive"); reply("451 4.3.0 unable to store the message: try again later"); return; }
 
   /* the trace fields (man/im2k-smtpd.8): the SMTP envelope sender, then
    * where the message came from */
@@ -254,15 +224,15 @@ static void data(struct txn *t, const char *helo, int esmtp, uint64_t databytes)
                         "X-Envelope-From: <%s>\nReceived: from %s (%s%s[%s])\n\tby %s (im2k-smtpd) with %s; %s\n",
                         t->from, hl[0] ? hl : "unknown", host, host[0] ? " " : "", remoteip, me,
                         esmtp ? "ESMTP" : "SMTP", date);
-  if (writeall(mp[1], head, hn) == -1) werr = 1;
+  if (file_write_all(mfd, head, hn) == -1) werr = 1;
 
   reply("354 go ahead: end with <CRLF>.<CRLF>");
   smtp_data_init(&d, databytes);
   while (!d.done) {
     size_t used, ol;
     if (inpos >= inlen && fill() == 0) {
-      close(mp[1]);
-      close(ep[1]);
+      close(mfd);
+      close(efd);
       kill(pid, SIGTERM);
       waitpid(pid, &status, 0);
       info("%s: connection lost during DATA: message not accepted", remoteip);
@@ -270,11 +240,11 @@ static void data(struct txn *t, const char *helo, int esmtp, uint64_t databytes)
     }
     used = smtp_data_feed(&d, inbuf + inpos, inlen - inpos, out, &ol);
     inpos += used;
-    if (!werr && ol && writeall(mp[1], out, ol) == -1) werr = 1;
+    if (!werr && ol && file_write_all(mfd, out, ol) == -1) werr = 1;
   }
-  close(mp[1]);
+  close(mfd);
   if (d.bare || d.toolong || d.toolarge || werr) {
-    close(ep[1]); /* no envelope: im2k-archive keeps nothing */
+    close(efd); /* no envelope: im2k-archive keeps nothing */
     while (waitpid(pid, &status, 0) == -1 && errno == EINTR) {}
     if (d.bare) {
       reply("554 5.6.0 bare CR or bare LF in the message: lines must end with CRLF (RFC 5321 2.3.8); message refused");
@@ -294,13 +264,13 @@ static void data(struct txn *t, const char *helo, int esmtp, uint64_t databytes)
   }
   /* the envelope: the sender is the gateway account itself (empty F) */
   {
-    int ok = writeall(ep[1], "F", 2) == 0;
+    int ok = file_write_all(efd, "F", 2) == 0;
     for (k = 0; ok && k < t->nrcpt; k++)
-      ok = writeall(ep[1], "T", 1) == 0 && writeall(ep[1], t->rcpt[k], strlen(t->rcpt[k]) + 1) == 0;
-    if (ok) ok = writeall(ep[1], "", 1) == 0;
+      ok = file_write_all(efd, "T", 1) == 0 && file_write_all(efd, t->rcpt[k], strlen(t->rcpt[k]) + 1) == 0;
+    if (ok) ok = file_write_all(efd, "", 1) == 0;
     (void)ok; /* a short envelope is refused by im2k-archive: its code says so */
   }
-  close(ep[1]);
+  close(efd);
   while (waitpid(pid, &status, 0) == -1)
     if (errno != EINTR) { reply("451 4.3.0 unable to wait for im2k-archive"); return; }
   clean(from, sizeof from, t->from, strlen(t->from));
