@@ -118,43 +118,12 @@ static uint64_t hash(const void *p, size_t n)
   return get_u64(h);
 }
 
-/* tables kept open, each a private copy (a file rewritten in place
- * cannot pull it away); taken again when the file is replaced or
- * changed (looked at once a second) */
-struct kept {
-  const char *path;
-  struct table t;
-  ino_t ino;
-  struct timespec mtime;
-  off_t size;
-  int64_t checked;
-};
-static struct kept users = {"control/users.cdb", {-1, {0}}, 0, {0, 0}, 0, 0};
-static struct kept servers = {"control/servers.cdb", {-1, {0}}, 0, {0, 0}, 0, 0};
-static struct kept forwards = {"control/forwards.cdb", {-1, {0}}, 0, {0, 0}, 0, 0};
+/* the tables, kept open as private copies (see table_kept) */
+static struct table_kept users = TABLE_KEPT("control/users.cdb");
+static struct table_kept servers = TABLE_KEPT("control/servers.cdb");
+static struct table_kept forwards = TABLE_KEPT("control/forwards.cdb");
 
-/* kept: the table, or NULL with errno (ENOENT: there is none) */
-static struct table *kept(struct kept *k)
-{
-  struct stat st;
-  int64_t now = now_ms();
-  if (k->t.fd != -1 && now - k->checked < 1000) return &k->t;
-  k->checked = now;
-  if (fstatat(hfd, k->path, &st, 0) == -1) {
-    if (errno != ENOENT && k->t.fd != -1) return &k->t; /* keep the one we have */
-    table_close(&k->t);
-    return NULL;
-  }
-  if (k->t.fd != -1 && st.st_ino == k->ino && st.st_size == k->size &&
-      st.st_mtim.tv_sec == k->mtime.tv_sec && st.st_mtim.tv_nsec == k->mtime.tv_nsec)
-    return &k->t;
-  table_close(&k->t);
-  if (table_open_copy(&k->t, hfd, k->path) == -1) return NULL;
-  k->ino = st.st_ino;
-  k->size = st.st_size;
-  k->mtime = st.st_mtim;
-  return &k->t;
-}
+static struct table *kept(struct table_kept *k) { return table_kept(k, hfd, now_ms()); }
 
 /* userkey: 1 and the registered key, 0 unknown user, -1 error */
 static int userkey(const char *user, unsigned char pk[32])

@@ -533,34 +533,10 @@ static void confirmations(void)
   }
 }
 
-/* the servers table, kept open; opened again when the file is replaced
- * (looked at no more than once a second) */
-static struct table servers = {-1, {0}};
-static int64_t servers_checked;
-static ino_t servers_ino;
-static off_t servers_size;
-static struct timespec servers_mtime;
+/* the servers table, kept open as a private copy (see table_kept) */
+static struct table_kept servers = TABLE_KEPT("control/servers.cdb");
 
-static struct table *servers_table(int64_t now)
-{
-  struct stat st;
-  if (servers.fd != -1 && now - servers_checked < 1000) return &servers;
-  servers_checked = now;
-  if (fstatat(hfd, "control/servers.cdb", &st, 0) == -1) {
-    if (servers.fd != -1) return &servers; /* keep the one we have */
-    return NULL;
-  }
-  if (servers.fd != -1 && st.st_ino == servers_ino && st.st_size == servers_size &&
-      st.st_mtim.tv_sec == servers_mtime.tv_sec && st.st_mtim.tv_nsec == servers_mtime.tv_nsec)
-    return &servers;
-  table_close(&servers);
-  /* a private copy: a file rewritten in place cannot pull it away */
-  if (table_open_copy(&servers, hfd, "control/servers.cdb") == -1) return NULL;
-  servers_ino = st.st_ino;
-  servers_size = st.st_size;
-  servers_mtime = st.st_mtim;
-  return &servers;
-}
+static struct table *servers_table(int64_t now) { return table_kept(&servers, hfd, now); }
 
 /* peer: the key for this address and server key, kept for answers */
 static struct peer *peer(const struct sockaddr_in *sa, const unsigned char spk[32])

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int table_open(struct table *t, int dirfd, const char *path)
@@ -51,6 +52,27 @@ fail:
   if (m != -1) close(m);
   errno = e;
   return -1;
+}
+
+struct table *table_kept(struct table_kept *k, int dirfd, int64_t now_ms)
+{
+  struct stat st;
+  if (k->t.fd != -1 && now_ms - k->checked < 1000) return &k->t;
+  k->checked = now_ms;
+  if (fstatat(dirfd, k->path, &st, 0) == -1) {
+    if (errno != ENOENT && k->t.fd != -1) return &k->t;
+    table_close(&k->t);
+    return NULL;
+  }
+  if (k->t.fd != -1 && st.st_ino == k->ino && st.st_size == k->size &&
+      st.st_mtim.tv_sec == k->mtime.tv_sec && st.st_mtim.tv_nsec == k->mtime.tv_nsec)
+    return &k->t;
+  table_close(&k->t);
+  if (table_open_copy(&k->t, dirfd, k->path) == -1) return NULL;
+  k->ino = st.st_ino;
+  k->size = st.st_size;
+  k->mtime = st.st_mtim;
+  return &k->t;
 }
 
 int table_get(struct table *t, const void *key, size_t klen, char *out,

@@ -7,6 +7,9 @@
 
 #include <cdb.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
 
 struct table {
   int fd;
@@ -28,6 +31,23 @@ void table_close(struct table *t);
  * the copy cannot change.  A copy taken while the file is being
  * rewritten may be damaged; lookups then fail (EIO), never crash. */
 int table_open_copy(struct table *t, int dirfd, const char *path);
+
+/* A table a daemon keeps open: a private copy (table_open_copy), taken
+ * again when the file is replaced or changed (inode, size or mtime),
+ * which is looked at at most once a second. */
+struct table_kept {
+  const char *path;
+  struct table t;
+  ino_t ino;
+  off_t size;
+  struct timespec mtime;
+  int64_t checked;   /* ms */
+};
+#define TABLE_KEPT(path) {(path), {-1, {0}}, 0, 0, {0, 0}, 0}
+/* table_kept: the table at now_ms (a monotonic clock), or NULL with
+ * errno (ENOENT: there is no such file now).  When the file cannot be
+ * looked at for another reason, the copy held is kept. */
+struct table *table_kept(struct table_kept *k, int dirfd, int64_t now_ms);
 
 struct table_make {
   int dirfd;

@@ -213,6 +213,49 @@ static void test_copy(void)
         "a copy of a missing file: errno %d", errno);
 }
 
+/* a kept table: the same copy within a second, the new file after it
+ * (a rebuild), a file changed in place, then none once it is gone */
+static void test_kept(void)
+{
+  struct table_kept k = TABLE_KEPT("k.cdb");
+  struct table_make tm;
+  struct table *t;
+  char out[64];
+  int fd;
+  CHECK(table_make_start(&tm, dfd, "k.cdb") == 0 && table_make_add(&tm, "k", 1, "one", 3) == 0 &&
+        table_make_finish(&tm) == 0, "build k.cdb (one)");
+  t = table_kept(&k, dfd, 10000);
+  CHECK(t && table_get(t, "k", 1, out, sizeof out, NULL) == 1 && !strcmp(out, "one"), "kept: first copy");
+  CHECK(table_make_start(&tm, dfd, "k.cdb") == 0 && table_make_add(&tm, "k", 1, "two", 3) == 0 &&
+        table_make_finish(&tm) == 0, "rebuild k.cdb (two)");
+  t = table_kept(&k, dfd, 10500);
+  CHECK(t && table_get(t, "k", 1, out, sizeof out, NULL) == 1 && !strcmp(out, "one"),
+        "kept: within a second, the same copy");
+  t = table_kept(&k, dfd, 11000);
+  CHECK(t && table_get(t, "k", 1, out, sizeof out, NULL) == 1 && !strcmp(out, "two"),
+        "kept: a second later, the rebuilt table");
+  {
+    /* the bytes of another table written over k.cdb, not by rename */
+    static unsigned char b[65536];
+    ssize_t n = -1;
+    int in;
+    CHECK(table_make_start(&tm, dfd, "k3.cdb") == 0 && table_make_add(&tm, "k", 1, "three", 5) == 0 &&
+          table_make_finish(&tm) == 0, "build k3.cdb (three)");
+    in = openat(dfd, "k3.cdb", O_RDONLY);
+    if (in != -1) { n = read(in, b, sizeof b); close(in); }
+    fd = openat(dfd, "k.cdb", O_WRONLY | O_TRUNC);
+    CHECK(n > 0 && fd != -1 && write(fd, b, (size_t)n) == n, "rewrite k.cdb in place");
+    if (fd != -1) close(fd);
+  }
+  t = table_kept(&k, dfd, 12000);
+  CHECK(t && table_get(t, "k", 1, out, sizeof out, NULL) == 1 && !strcmp(out, "three"),
+        "kept: a file rewritten in place is copied again");
+  CHECK(unlinkat(dfd, "k.cdb", 0) == 0, "remove k.cdb");
+  errno = 0;
+  CHECK(table_kept(&k, dfd, 13000) == NULL && errno == ENOENT, "kept: none once the file is gone");
+  CHECK(k.t.fd == -1, "kept: the copy is closed");
+}
+
 static void test_make_edges(void)
 {
   struct table_make tm;
@@ -293,6 +336,7 @@ int main(void)
   test_not_cdb();
   test_rebuild();
   test_copy();
+  test_kept();
   test_make_edges();
   close(dfd);
   CHECK(unit_rmtree(dir) == 0, "remove %s", dir);
