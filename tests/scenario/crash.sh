@@ -35,7 +35,7 @@ while [ $i -lt $TRIALS ]; do
     if [ $v = inject ]; then
       kill -KILL $p 2>/dev/null && hits=$((hits + 1))
     else
-      c=$(pgrep -P $p)
+      c=$(pgrep -P $p -x im2k-archive) # by name: under SAN the sanitizer has helper processes of its own
       [ -n "$c" ] && kill -KILL $c 2>/dev/null && hits=$((hits + 1))
     fi
     wait $p
