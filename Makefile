@@ -77,7 +77,10 @@ $(B)/tests/im2k-fault.so: tests/tools/im2k-fault.c
 	$(CC) -std=c11 -Wall -Wextra $(WERROR) $(CFLAGS) -U_FORTIFY_SOURCE -fPIC -shared -o $@ $< -ldl
 
 # Debian packages the build and the tests need; installed when root.
-DEPS = libsodium-dev libcdb-dev tinycdb daemontools ucspi-tcp strace python3
+# swaks and postfix (for smtp-source and smtp-sink, left unconfigured: see
+# tests/deps.sh) are the old world's SMTP peers; tinydns serves DNS tests.
+DEPS = libsodium-dev libcdb-dev tinycdb daemontools ucspi-tcp strace python3 \
+  swaks postfix tinydns
 deps:
 	@sh tests/deps.sh $(DEPS)
 

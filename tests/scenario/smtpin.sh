@@ -1,9 +1,10 @@
 # smtpin.sh: SMTP in.  One ISP, w.example on 127.0.4.2, with im2k-smtpd
 # under tcpserver under svscan on port 2525; a raw SMTP client
 # (tests/tools/smtpc.py) sends what old-world clients send, well-formed
-# or not.  Mail for a local user reaches the user's Maildir through
-# im2k-pickup, byte for byte after the documented trace fields; what is
-# refused is never stored.  Needs root (accounts, tcpserver -U).
+# or not, then two real clients do: swaks and Postfix's smtp-source.
+# Mail for a local user reaches the user's Maildir through im2k-pickup,
+# byte for byte after the documented trace fields; what is refused is
+# never stored.  Needs root (accounts, tcpserver -U), swaks and postfix.
 . tests/tap.sh
 T=$(mktemp -d /tmp/im2k-smtpin.XXXXXX) && chmod 755 "$T"
 . tests/lib.sh
@@ -150,4 +151,84 @@ LOG="$T/w/service/im2k-smtpd/log/main/current"
 check "the log: one line per accepted message" [ "$(grep -c 'im2k-smtpd: .*: accepted from <' "$LOG")" = 3 ]
 check "the log: the refusals, with the reason" grep -q 'refused: bare CR or LF' "$LOG"
 check "the log: no sanitizer report" sh -c "! grep -q 'Sanitizer\|runtime error' '$LOG'"
+
+# 7. real clients.  swaks: a message from a file (swaks sends each LF as
+# CRLF, stuffs dots and ends the data with one more CRLF: the file plus a
+# final LF arrives), a relay attempt, pipelining.
+SW="swaks --server 127.0.4.2 --port 2525"
+# bysubject SUBJECT: the delivered files with that Subject line
+bysubject() { grep -lx "Subject: $1" "$MD"/new/* 2>/dev/null; }
+printf 'From: someone@old.example\nTo: %s@w.example\nSubject: from swaks\nMessage-Id: <sw1@old.example>\n\nfirst line\n.a leading dot\n..two dots\n\nbytes \303\251\nno LF after this line' $WR >"$T/sw1"
+n0=$(delivered)
+$SW --helo swaks.old.example --from someone@old.example --to $WR@w.example --data @"$T/sw1" >"$T/sw1.out" 2>&1
+rc=$?
+check "swaks: exit 0, the data taken with 250" \
+  sh -c "[ $rc = 0 ] && grep -q '^<-  250 2.0.0 ok: stored' '$T/sw1.out'"
+pickup_until $((n0 + 1))
+check "swaks: one more message delivered" [ "$(delivered)" = $((n0 + 1)) ]
+d=$(bysubject 'from swaks')
+check "swaks: the delivered file is the one with its Subject" [ "$(echo "$d" | grep -c .)" = 1 ]
+check "swaks: X-Envelope-From is its MAIL FROM" [ "$(sed -n 3p "$d")" = "X-Envelope-From: <someone@old.example>" ]
+check "swaks: Received names its EHLO" \
+  sh -c "sed -n 4p '$d' | grep -q '^Received: from swaks.old.example (\[127.0.0.1\])\$' &&
+         sed -n 5p '$d' | grep -q '^	by w.example (im2k-smtpd) with ESMTP; '"
+{ cat "$T/sw1"; echo; } >"$T/sw1.want"
+check "swaks: headers and body byte for byte (dots unstuffed, 8-bit kept)" \
+  sh -c "tail -n +6 '$d' | cmp -s - '$T/sw1.want'"
+
+n0=$(stored)
+$SW --helo swaks.old.example --from someone@old.example --to $WR@elsewhere.example --data @"$T/sw1" >"$T/sw2.out" 2>&1
+rc=$?
+check "swaks to another domain: exit 24 (no recipient taken)" [ $rc = 24 ]
+check "swaks to another domain: 550 5.7.1 in its transcript" \
+  grep -q '^<\*\* 550 5.7.1 relaying denied' "$T/sw2.out"
+check "swaks to another domain: nothing stored" [ "$(stored)" = "$n0" ]
+
+printf 'From: p@old.example\nSubject: swaks pipelined\n\npipelined body\n.\nafter a lone dot\n' >"$T/sw3"
+n0=$(delivered)
+$SW --pipeline --helo p.old.example --from p@old.example --to $WR@w.example,nobody@w.example --data @"$T/sw3" >"$T/sw3.out" 2>&1
+rc=$?
+check "swaks --pipeline: exit 0, the data taken with 250" \
+  sh -c "[ $rc = 0 ] && grep -q '^<-  250 2.0.0 ok: stored' '$T/sw3.out'"
+# its transcript in the order of the wire: all four commands, then the replies
+printf ' -> MAIL FROM:<p@old.example>\n -> RCPT TO:<%s@w.example>\n -> RCPT TO:<nobody@w.example>\n -> DATA\n<-  250 2.1.0 ok\n<-  250 2.1.5 ok\n<** 550 5.1.1 no such user here\n<-  354 go ahead: end with <CRLF>.<CRLF>\n' $WR >"$T/sw3.order"
+check "swaks --pipeline: MAIL, both RCPTs and DATA in one go, the replies in order" \
+  sh -c "sed -n '/^ -> MAIL/,/^<-  354/p' '$T/sw3.out' | cmp -s - '$T/sw3.order'"
+pickup_until $((n0 + 1))
+d=$(bysubject 'swaks pipelined')
+{ cat "$T/sw3"; echo; } >"$T/sw3.want"
+check "swaks --pipeline: delivered once, byte for byte" \
+  sh -c "[ \$(echo '$d' | grep -c .) = 1 ] && tail -n +6 '$d' | cmp -s - '$T/sw3.want'"
+
+# Postfix's smtp-source: 20 messages over 4 parallel sessions (HELO, no
+# pipelining), each its own Message-Id; then one over databytes
+n0=$(delivered)
+a0=$(stored)
+smtp-source -c -m 20 -s 4 -M src.old.example -S 'from smtp-source' -f sender@x.example \
+  -t $WR@w.example 127.0.4.2:2525 >"$T/ss1.out" 2>&1
+rc=$?
+check "smtp-source: exit 0, its counter at 20" \
+  sh -c "[ $rc = 0 ] && tr '\r' '\n' <'$T/ss1.out' | grep -v '^\$' | tail -n 1 | grep -qx 20"
+check "smtp-source: 20 messages in the gateway archive" [ "$(stored)" = $((a0 + 20)) ]
+pickup_until $((n0 + 20))
+check "smtp-source: exactly 20 more delivered" [ "$(delivered)" = $((n0 + 20)) ]
+check "smtp-source: 20 files with its Subject, 20 distinct Message-Ids" \
+  sh -c "[ \$(grep -lx 'Subject: from smtp-source' '$MD'/new/* | wc -l) = 20 ] &&
+         [ \$(grep -lx 'Subject: from smtp-source' '$MD'/new/* | xargs grep -h '^Message-Id: ' | sort -u | wc -l) = 20 ]"
+check "smtp-source: each with its sender and HELO in the trace fields" \
+  sh -c "for f in \$(grep -lx 'Subject: from smtp-source' '$MD'/new/*); do
+           sed -n 3p \$f | grep -qx 'X-Envelope-From: <sender@x.example>' &&
+           sed -n 4p \$f | grep -q '^Received: from src.old.example ' &&
+           sed -n 5p \$f | grep -q ' with SMTP; ' || exit 1; done"
+echo 1000 >"$T/w/control/databytes"
+a0=$(stored)
+smtp-source -m 1 -l 2000 -M src.old.example -f sender@x.example -t $WR@w.example 127.0.4.2:2525 >"$T/ss2.out" 2>&1
+rc=$?
+check "smtp-source -l 2000 over databytes 1000: refused with 552" \
+  sh -c "[ $rc != 0 ] && grep -q '552 5.3.4 message over 1000 bytes' '$T/ss2.out'"
+check "smtp-source -l 2000: not stored" [ "$(stored)" = "$a0" ]
+rm -f "$T/w/control/databytes"
+check "the log: 25 messages accepted in all (3, swaks 2, smtp-source 20)" \
+  [ "$(grep -c 'im2k-smtpd: .*: accepted from <' "$LOG")" = 25 ]
+check "the log: still no sanitizer report" sh -c "! grep -q 'Sanitizer\|runtime error' '$LOG'"
 [ $FAILED = 0 ]
