@@ -31,11 +31,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   if (na != nb) abort();
   for (i = 0; i < na; i++)
     if (a[i].state != b[i].state || a[i].tries != b[i].tries ||
-        a[i].last != b[i].last || strcmp(a[i].rcpt, b[i].rcpt))
+        a[i].last != b[i].last || strcmp(a[i].rcpt, b[i].rcpt) ||
+        strcmp(a[i].reply ? a[i].reply : "", b[i].reply ? b[i].reply : ""))
       abort();
   if (e.len != size || (size && memcmp(e.p, data, size))) abort();
-  free(a);
-  free(b);
+  status_free(a, na);
+  status_free(b, nb);
   buf_free(&e);
   return 0;
 }

@@ -254,7 +254,9 @@ static int withdraw(int hfd, const char *arg, uid_t uid)
   for (i = 0; i < nr; i++)
     if (r[i].state == STATUS_FETCHED || r[i].state == STATUS_CONFIRMED)
       die(EXIT_PERM, "%s has already fetched %s: it can no longer be withdrawn", r[i].rcpt, hex);
-  free(r);
+    else if (r[i].state == STATUS_RELAYED)
+      die(EXIT_PERM, "%s was relayed to %s over SMTP: it can no longer be withdrawn", hex, r[i].rcpt);
+  status_free(r, nr);
   if (fetched_record(hfd, hex))
     die(EXIT_PERM, "a recipient has already fetched %s: it can no longer be withdrawn", hex);
   /* notifyd is told first; then the message leaves the archive, and from

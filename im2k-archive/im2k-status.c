@@ -122,7 +122,7 @@ int main(int argc, char **argv)
     when(sent, sizeof sent, m[i].j.time);
     for (k = 0; k < m[i].j.nrcpt; k++) {
       const char *rc = m[i].j.rcpt[k];
-      struct status_rec q = {STATUS_QUEUED, 0, 0, ""};
+      struct status_rec q = {STATUS_QUEUED, 0, 0, "", NULL};
       size_t x;
       /* notifyd writes the records in the job's order: the k-th is the
        * one, unless the file is older or edited */
@@ -131,16 +131,18 @@ int main(int argc, char **argv)
         for (x = 0; x < nr; x++)
           if (!strcmp(r[x].rcpt, rc)) { q = r[x]; break; }
       if (machine) {
-        printf("%s %lld %llu %s %s %lu %lld\n", m[i].name, (long long)m[i].j.time,
+        printf("%s %lld %llu %s %s %lu %lld%s%s\n", m[i].name, (long long)m[i].j.time,
                (unsigned long long)m[i].j.size, rc, status_word(q.state),
-               (unsigned long)q.tries, (long long)q.last);
+               (unsigned long)q.tries, (long long)q.last, q.reply ? " " : "",
+               q.reply ? q.reply : "");
       } else {
         when(last, sizeof last, q.last);
         printf("%-19s  %-32s  %-9s  %5lu  %-19s  %s\n", sent, rc, status_word(q.state),
                (unsigned long)q.tries, last, m[i].name);
+        if (q.reply) printf("%-19s  SMTP: %s\n", "", q.reply);
       }
     }
-    free(r);
+    status_free(r, nr);
     job_free(&m[i].j);
   }
   free(m);

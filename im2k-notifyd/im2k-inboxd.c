@@ -14,6 +14,7 @@
  * rate) and in total; every bound answers TEMP, and the sender retries. */
 #include "ctl.h"
 #include "die.h"
+#include "discover.h"
 #include "hex.h"
 #include "home.h"
 #include "keys.h"
@@ -139,12 +140,21 @@ static int userkey(const char *user, unsigned char pk[32])
   return 1;
 }
 
-/* serverkey: 1 and the server for a domain, 0 none, -1 error */
+static struct discover *disc; /* servers found through DNS */
+
+/* server: 1 and the server for a domain (control/servers, else DNS), 0
+ * none, -1 the table cannot be read, 2 DNS has not answered yet or failed
+ * (try again later) */
 static int server(const char *domain, struct server *s)
 {
   struct table *t = kept(&servers);
+  unsigned postage;
   if (!t) return -1;
-  return servers_lookup(t, domain, s);
+  switch (discover_find(disc, t, domain, s, &postage, now_ms())) {
+  case DISC_FOUND: return 1;
+  case DISC_NONE: return 0;
+  default: return errno == EINVAL ? -1 : 2;
+  }
 }
 
 /* forwarded: 1 and the user's new address, 0 none, -1 error */
@@ -393,6 +403,7 @@ static int notify(const unsigned char pk[32], struct rd *r, struct wr *w)
   /* the sender's domain must be the one whose key sealed this box; no
    * table, no way to check the key: no answer, as for any bad key */
   found = server(addr_domain(n.sender), &s);
+  if (found == 2) { wr_u8(w, MSG_TEMP); return 1; } /* asking DNS: come back */
   if (found != 1 || sodium_memcmp(s.pk, pk, 32) != 0) return 0;
   if (strcmp(addr_domain(n.rcpt), me)) { wr_u8(w, MSG_NOENT); return 1; }
   wr_u8(w, (uint8_t)take(pk, &n, n.rcpt, 0));
@@ -408,9 +419,12 @@ static int forward(const unsigned char pk[32], struct rd *r, struct wr *w)
   int found;
   if (msg_get_addr(r, to) == -1 || msg_get_note(r, &n) == -1 || msg_end(r) == -1) return 0;
   found = server(addr_domain(n.rcpt), &s);
+  if (found == 2) { wr_u8(w, MSG_TEMP); return 1; }
   if (found != 1 || sodium_memcmp(s.pk, pk, 32) != 0) return 0;
   /* the sender's domain must at least be one we could fetch from */
-  if (server(addr_domain(n.sender), &s) != 1) { wr_u8(w, MSG_NOENT); return 1; }
+  found = server(addr_domain(n.sender), &s);
+  if (found == 2) { wr_u8(w, MSG_TEMP); return 1; }
+  if (found != 1) { wr_u8(w, MSG_NOENT); return 1; }
   if (strcmp(addr_domain(to), me) || !strcmp(addr_domain(n.rcpt), me)) {
     wr_u8(w, MSG_NOENT);
     return 1;
@@ -431,8 +445,7 @@ static int pass_on(const struct msg_note *n, const char *to)
   struct fwd *f = NULL;
   unsigned i;
   int found = server(addr_domain(to), &s);
-  if (found == -1) return MSG_TEMP;
-  if (found == 0) return MSG_TEMP; /* the new domain is not known (yet) */
+  if (found != 1) return MSG_TEMP; /* the new domain is not known (yet) */
   if (nfwds >= FWD_MAX) return MSG_TEMP;
   for (i = 0; i < FWD_MAX; i++)
     if (!fwds[i].used) { f = &fwds[i]; break; }
@@ -655,17 +668,28 @@ int main(void)
   if (cfd == -1) die_sys(EXIT_TEMP, "unable to bind %s for passing notifications on", self.ip);
   kc = keycache_new(mysk, 4096, 2000);
   if (!kc) die_nomem();
+  {
+    struct dns_conf dc;
+    if (dns_conf_read(hfd, &dc) == -1)
+      die_sys(EXIT_TEMP, "unable to read %s/control/dnsip (want IPV4 or IPV4:PORT lines)", home);
+    disc = discover_new(&dc, 4096);
+    if (!disc) die_sys(EXIT_TEMP, "unable to set up DNS lookups");
+  }
   if (priv_drop() == -1) die_sys(EXIT_TEMP, "unable to drop privileges (refusing to run as root)");
   info("inbox for %s on %s:%u", me, self.ip, self.inbox_port);
   for (;;) {
-    struct pollfd pf[2];
-    int64_t wait = forwards_send(), now;
+    struct pollfd pf[3];
+    int64_t wait = forwards_send(), now, dw = discover_tick(disc, now_ms());
     pf[0].fd = fd;
     pf[0].events = POLLIN;
     pf[1].fd = cfd;
     pf[1].events = POLLIN;
+    pf[2].fd = discover_fd(disc);
+    pf[2].events = POLLIN;
+    if (dw < wait) wait = dw;
     if (wait > 60000) wait = 60000;
-    if (poll(pf, 2, (int)wait) == -1 && errno != EINTR) die_sys(EXIT_TEMP, "unable to poll");
+    if (poll(pf, 3, (int)wait) == -1 && errno != EINTR) die_sys(EXIT_TEMP, "unable to poll");
+    if (pf[2].revents) discover_input(disc, now_ms());
     if (pf[1].revents) forwards_answers();
     if (pf[0].revents) {
       int k;

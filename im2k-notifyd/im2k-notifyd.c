@@ -19,6 +19,7 @@
  * runs as im2kn (group im2kq).  Queue files are checked like any input: a
  * job must belong to the uid it names. */
 #include "die.h"
+#include "discover.h"
 #include "file.h"
 #include "hex.h"
 #include "home.h"
@@ -31,10 +32,12 @@
 #include "status.h"
 #include "token.h"
 #include "udp.h"
+#include "users.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <sodium.h>
@@ -43,6 +46,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -65,6 +69,8 @@ struct rs {
   size_t hidx;            /* place in the heap, or NOWHERE */
   long slot;              /* its request awaiting an answer, or -1 */
   struct rs *hnext;       /* chain in the (handle, rh) table */
+  int relaying;           /* an im2k-remote runs for it */
+  int64_t smtpwait;       /* next wait after a temporary SMTP failure */
 };
 
 struct jobrec {
@@ -76,7 +82,17 @@ struct jobrec {
   int dirty;
   int64_t flushed;
   int touched;            /* changed by the confirmation batch at hand */
+  size_t nrelaying;       /* recipients with an im2k-remote running */
   struct jobrec *next;
+};
+
+/* an im2k-remote at work for one recipient: its result line comes on fd */
+struct remote {
+  pid_t pid;
+  int fd;
+  struct rs *r;
+  char buf[512];
+  size_t len;
 };
 
 /* a request awaiting its answer, at the slot its request id names; a
@@ -102,6 +118,11 @@ static struct inflight *fl;
 static struct peer *peers;
 static size_t npeers;
 static uint64_t renotify_s = 1800, lifetime_s = 604800;
+static uint64_t remote_max = 20, smtpretry_s = 60;
+static struct remote *remotes;
+static size_t nremotes;
+static struct discover *disc;
+static char bindir[HOME_MAX];
 static unsigned long sent_total, acked_total;
 
 /* the heap of recipients by due time */
@@ -251,6 +272,7 @@ static void finish(struct jobrec *jr)
   struct jobrec **p;
   char path[64];
   size_t i;
+  if (jr->nrelaying) return; /* again when its im2k-remote is done */
   flush(jr);
   if (jr->dirty) return; /* keep it until its status is safe */
   snprintf(path, sizeof path, "cur/%s", jr->name);
@@ -265,6 +287,7 @@ static void finish(struct jobrec *jr)
     if (jr->r[i].slot >= 0) fl[jr->r[i].slot].rs = NULL;
     unsched(&jr->r[i]);
     tdel(&jr->r[i]);
+    free(jr->r[i].st.reply);
   }
   free(jr->r);
   job_free(&jr->j);
@@ -355,22 +378,29 @@ static void load(const char *dir, const char *name)
     r->st.state = STATUS_QUEUED;
     snprintf(r->st.rcpt, sizeof r->st.rcpt, "%s", jr->j.rcpt[i]);
     /* saved records are in job order: look there first */
-    if (k < ns && !strcmp(sv[k].rcpt, r->st.rcpt)) r->st = sv[k++];
-    else {
+    if (k < ns && !strcmp(sv[k].rcpt, r->st.rcpt)) {
+      r->st = sv[k];
+      sv[k++].reply = NULL; /* r's now */
+    } else {
       size_t x;
       for (x = 0; x < ns; x++)
-        if (!strcmp(sv[x].rcpt, r->st.rcpt)) { r->st = sv[x]; break; }
+        if (!strcmp(sv[x].rcpt, r->st.rcpt)) {
+          r->st = sv[x];
+          sv[x].reply = NULL;
+          break;
+        }
     }
     if (crypto_generichash(r->rh, sizeof r->rh, (const unsigned char *)r->st.rcpt,
                            strlen(r->st.rcpt), NULL, 0) != 0)
       die(EXIT_TEMP, "hash failed");
     r->rto = RTO_FIRST;
     r->renotify = (int64_t)renotify_s * 1000;
+    r->smtpwait = (int64_t)smtpretry_s * 1000;
     tadd(r);
     if (status_final(r->st.state)) jr->nfinal++;
     else sched(r, now);
   }
-  free(sv);
+  status_free(sv, ns);
   /* the status is written a second from now, by then with the first
    * answers in it, not now as well: until it exists im2k-status shows
    * each recipient queued, which is the truth, and the job in cur/ is
@@ -559,6 +589,130 @@ static struct peer *peer(const struct sockaddr_in *sa, const unsigned char spk[3
   return &peers[npeers++];
 }
 
+/* relay: the recipient's domain has no im2k server: im2k-remote takes the
+ * archived message to it over SMTP.  At most control/concurrencyremote
+ * run at once; the others wait their turn a second at a time. */
+static void relay(struct rs *r, int64_t now)
+{
+  char path[64], hx[2 * JOB_HANDLE + 1], prog[HOME_MAX + 32];
+  struct stat st;
+  struct remote *x;
+  int p[2], mfd;
+  pid_t pid;
+  if (nremotes == remote_max) { sched(r, now + 1000); return; }
+  hex_encode(hx, r->job->j.handle, JOB_HANDLE);
+  snprintf(path, sizeof path, "archive/%lu/%s", (unsigned long)r->job->j.uid, hx);
+  mfd = openat(hfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (mfd == -1 || fstat(mfd, &st) == -1 || !S_ISREG(st.st_mode) || st.st_uid != r->job->j.uid) {
+    /* withdrawn (its cancel record is on the way) or unreadable */
+    warn_sys("unable to open %s to relay it to %s", path, r->st.rcpt);
+    if (mfd != -1) close(mfd);
+    sched(r, now + r->smtpwait);
+    return;
+  }
+  if (pipe(p) == -1 || fcntl(p[0], F_SETFD, FD_CLOEXEC) == -1 ||
+      fcntl(p[1], F_SETFD, FD_CLOEXEC) == -1 || fcntl(p[0], F_SETFL, O_NONBLOCK) == -1) {
+    warn_sys("unable to make a pipe for im2k-remote");
+    close(mfd);
+    close(p[0]);
+    close(p[1]);
+    sched(r, now + 1000);
+    return;
+  }
+  snprintf(prog, sizeof prog, "%s/im2k-remote", bindir);
+  pid = fork();
+  if (pid == -1) {
+    warn_sys("unable to fork for im2k-remote");
+    close(mfd);
+    close(p[0]);
+    close(p[1]);
+    sched(r, now + 1000);
+    return;
+  }
+  if (pid == 0) {
+    char *av[5];
+    av[0] = prog;
+    av[1] = (char *)addr_domain(r->st.rcpt);
+    av[2] = r->job->j.sender;
+    av[3] = r->st.rcpt;
+    av[4] = NULL;
+    if (dup2(mfd, 0) == -1 || dup2(p[1], 1) == -1 || setenv("IM2K_HOME", home, 1) == -1)
+      _exit(EXIT_TEMP);
+    execv(prog, av);
+    warn_sys("unable to run %s", prog);
+    _exit(EXIT_TEMP);
+  }
+  close(mfd);
+  close(p[1]);
+  x = &remotes[nremotes++];
+  x->pid = pid;
+  x->fd = p[0];
+  x->r = r;
+  x->len = 0;
+  r->relaying = 1;
+  r->job->nrelaying++;
+  sched(r, -1);
+  r->st.tries++;
+  r->st.last = (int64_t)time(NULL);
+  r->job->dirty = 1;
+}
+
+/* remote_done: im2k-remote x has finished: its one line is the result
+ * (K accepted, D refused for good, Z try again); no line is Z too */
+static void remote_done(struct remote *x)
+{
+  struct rs *r = x->r;
+  struct jobrec *jr = r->job;
+  char *nl;
+  int wst = 0;
+  close(x->fd);
+  while (waitpid(x->pid, &wst, 0) == -1 && errno == EINTR) {}
+  x->buf[x->len] = 0;
+  if ((nl = memchr(x->buf, '\n', x->len))) *nl = 0;
+  r->relaying = 0;
+  jr->nrelaying--;
+  jr->dirty = 1;
+  if (!nl || (x->buf[0] != 'K' && x->buf[0] != 'D' && x->buf[0] != 'Z')) {
+    char why[80];
+    if (WIFEXITED(wst)) snprintf(why, sizeof why, "im2k-remote gave no result (exit %d)", WEXITSTATUS(wst));
+    else snprintf(why, sizeof why, "im2k-remote gave no result (signal %d)", WIFSIGNALED(wst) ? WTERMSIG(wst) : 0);
+    snprintf(x->buf, sizeof x->buf, "Z%s", why);
+  }
+  if (status_reply(&r->st, x->buf + 1) == -1) warn("out of memory keeping the reply for %s", r->st.rcpt);
+  if (x->buf[0] == 'K') {
+    info("relayed %s %s: %s", jr->name, r->st.rcpt, x->buf + 1);
+    rs_set(r, STATUS_RELAYED);
+  } else if (x->buf[0] == 'D') {
+    info("refused %s %s: %s", jr->name, r->st.rcpt, x->buf + 1);
+    rs_set(r, STATUS_FAILED);
+  } else {
+    info("deferred %s %s: %s", jr->name, r->st.rcpt, x->buf + 1);
+    if (!status_final(r->st.state)) {
+      sched(r, now_ms() + r->smtpwait);
+      r->smtpwait = r->smtpwait * 2 < RTO_MAX ? r->smtpwait * 2 : RTO_MAX;
+    }
+  }
+  *x = remotes[--nremotes];
+  if (jr->nfinal == jr->j.nrcpt) finish(jr);
+}
+
+static void remote_input(struct remote *x)
+{
+  char junk[512];
+  ssize_t n;
+  for (;;) {
+    if (x->len < sizeof x->buf - 1) n = read(x->fd, x->buf + x->len, sizeof x->buf - 1 - x->len);
+    else n = read(x->fd, junk, sizeof junk); /* more than a line: the rest is not ours */
+    if (n > 0) {
+      if (x->len < sizeof x->buf - 1) x->len += (size_t)n;
+      continue;
+    }
+    if (n == -1 && (errno == EAGAIN || errno == EINTR)) return;
+    remote_done(x);
+    return;
+  }
+}
+
 static void send_note(struct rs *r, int64_t now)
 {
   struct msg_note n;
@@ -569,6 +723,7 @@ static void send_note(struct rs *r, int64_t now)
   struct sockaddr_in sa;
   unsigned char body[PACKET_MAX], pkt[PACKET_MAX], reqid[PACKET_REQID];
   struct wr w;
+  unsigned postage;
   int found, len;
   if (r->slot >= 0) { fl[r->slot].rs = NULL; r->slot = -1; } /* a resend replaces it */
   t = servers_table(now);
@@ -577,10 +732,14 @@ static void send_note(struct rs *r, int64_t now)
     sched(r, now + 10000);
     return;
   }
-  found = servers_lookup(t, addr_domain(r->st.rcpt), &s);
-  if (found != 1) {
-    /* perhaps not yet in the table: keep trying on the slow schedule */
-    warn("no server known for %s (control/servers)", r->st.rcpt);
+  found = discover_find(disc, t, addr_domain(r->st.rcpt), &s, &postage, now);
+  if (found == DISC_WAIT) { sched(r, now + 100); return; } /* asking DNS */
+  if (found == DISC_NONE) { relay(r, now); return; }      /* an SMTP domain */
+  if (found != DISC_FOUND) {
+    if (errno == EAGAIN)
+      warn("unable to find the server of %s: DNS did not answer; will try again", r->st.rcpt);
+    else
+      warn_sys("unable to read the entry of %s in control/servers.cdb", addr_domain(r->st.rcpt));
     sched(r, now + r->rto);
     r->rto = r->rto * 2 < RTO_MAX ? r->rto * 2 : RTO_MAX;
     return;
@@ -708,6 +867,7 @@ int main(void)
   unsigned char sk[32];
   struct server self;
   int64_t lastscan = 0;
+  struct pollfd *pfs;
 
   die_prog = "im2k-notifyd";
   signal(SIGPIPE, SIG_IGN);
@@ -720,6 +880,20 @@ int main(void)
     die(EXIT_PERM, "%s/control/renotify: want seconds from 1 to 2592000", home);
   if (ctl_uint(hfd, "control/lifetime", 604800, 86400 * 365, &lifetime_s) == -1)
     die(EXIT_PERM, "%s/control/lifetime: want seconds up to 31536000", home);
+  if (ctl_uint(hfd, "control/concurrencyremote", 20, 1000, &remote_max) == -1 || remote_max == 0)
+    die(EXIT_PERM, "%s/control/concurrencyremote: want a number from 1 to 1000", home);
+  if (ctl_uint(hfd, "control/smtpretry", 60, 3600, &smtpretry_s) == -1 || smtpretry_s == 0)
+    die(EXIT_PERM, "%s/control/smtpretry: want seconds from 1 to 3600", home);
+  remotes = calloc(remote_max, sizeof *remotes);
+  if (!remotes) die_nomem();
+  if (home_bindir(bindir) == -1) die_sys(EXIT_TEMP, "unable to find my own directory");
+  {
+    struct dns_conf dc;
+    if (dns_conf_read(hfd, &dc) == -1)
+      die_sys(EXIT_TEMP, "unable to read %s/control/dnsip (want IPV4 or IPV4:PORT lines)", home);
+    disc = discover_new(&dc, 4096);
+    if (!disc) die_sys(EXIT_TEMP, "unable to set up DNS lookups");
+  }
   if (keys_read(hfd, "keys/secret", sk, 32) == -1) die_sys(EXIT_TEMP, "unable to read %s/keys/secret", home);
   if (keys_read_hex(hfd, "keys/public", pk) == -1) die_sys(EXIT_TEMP, "unable to read %s/keys/public", home);
   if (keys_read(hfd, "keys/token", tokenkey, TOKEN_KEY) == -1)
@@ -740,24 +914,47 @@ int main(void)
     die_sys(EXIT_TEMP, "unable to open %s/queue/trigger", home);
   ufd = udp_bind(self.ip, 0);
   if (ufd == -1) die_sys(EXIT_TEMP, "unable to bind %s", self.ip);
-  if (priv_drop() == -1) die_sys(EXIT_TEMP, "unable to drop privileges (refusing to run as root)");
+  {
+    /* the readers of archives: im2k-remote, run by us, reads the
+     * messages it relays over SMTP */
+    struct group *g = getuid() == 0 ? getgrnam(auto_users[USER_ARCHIVE_GROUP]) : NULL;
+    if (getuid() == 0 && !g)
+      warn("no group %s: messages to SMTP domains cannot be read for relaying", auto_users[USER_ARCHIVE_GROUP]);
+    if ((g ? priv_drop_extra(g->gr_gid) : priv_drop()) == -1)
+      die_sys(EXIT_TEMP, "unable to drop privileges (refusing to run as root)");
+  }
   if (mkdirat(qfd, "bad", 0700) == -1 && errno != EEXIST) warn_sys("unable to create queue/job/bad");
   info("notifying for %s from %s", me, self.ip);
 
   scan("cur");
   scan("new");
   confirmations();
+  pfs = calloc(3 + remote_max, sizeof *pfs);
+  if (!pfs) die_nomem();
   for (;;) {
-    struct pollfd pf[2];
-    int64_t wait = nextdue() - now_ms();
+    struct pollfd *pf = pfs;
+    int64_t wait = nextdue() - now_ms(), dw = discover_tick(disc, now_ms());
+    size_t i, nr;
+    if (dw < wait) wait = dw;
     if (wait < 0) wait = 0;
     if (wait > 1000) wait = 1000;
     pf[0].fd = ufd;
     pf[0].events = POLLIN;
     pf[1].fd = tfd;
     pf[1].events = POLLIN;
-    pf[0].revents = pf[1].revents = 0;
-    if (poll(pf, 2, (int)wait) == -1 && errno != EINTR) die_sys(EXIT_TEMP, "poll");
+    pf[2].fd = discover_fd(disc);
+    pf[2].events = POLLIN;
+    nr = nremotes;
+    for (i = 0; i < nr; i++) {
+      pf[3 + i].fd = remotes[i].fd;
+      pf[3 + i].events = POLLIN;
+    }
+    for (i = 0; i < 3 + nr; i++) pf[i].revents = 0;
+    if (poll(pf, (nfds_t)(3 + nr), (int)wait) == -1 && errno != EINTR) die_sys(EXIT_TEMP, "poll");
+    if (pf[2].revents & POLLIN) discover_input(disc, now_ms());
+    /* from the last: remote_done moves the last entry into a gap */
+    for (i = nr; i-- > 0;)
+      if (pf[3 + i].revents) remote_input(&remotes[i]);
     if (pf[1].revents & POLLIN) {
       char junk[256];
       while (read(tfd, junk, sizeof junk) > 0) {}

@@ -12,6 +12,7 @@
  * address named in a packet. */
 #include "ctl.h"
 #include "die.h"
+#include "discover.h"
 #include "file.h"
 #include "hex.h"
 #include "home.h"
@@ -237,16 +238,32 @@ static int simple(struct udp_client *c, int kind, const unsigned char *body, siz
   return rb[0];
 }
 
-/* server_for: the fetch server of a domain, from the table only */
+/* server_for: the fetch server of a domain: control/servers, else DNS
+ * (a cache per process: -j's workers each ask on their own socket).  1
+ * found, 0 none (no im2k server), -1 not now (reported). */
 static int server_for(const char *dom, struct server *s)
 {
+  static struct discover *disc;
+  static pid_t owner;
   struct table t;
+  unsigned postage;
   int found;
+  if (!disc || owner != getpid()) {
+    struct dns_conf dc;
+    if (dns_conf_read(hfd, &dc) == -1) { warn_sys("unable to read control/dnsip"); return -1; }
+    if (disc) discover_free(disc); /* a worker: its parent's socket is not its own */
+    disc = discover_new(&dc, 64);
+    if (!disc) { warn_sys("unable to set up DNS lookups"); return -1; }
+    owner = getpid();
+  }
   if (table_open(&t, hfd, "control/servers.cdb") == -1) { warn_sys("unable to open control/servers.cdb"); return -1; }
-  found = servers_lookup(&t, dom, s);
+  found = discover_wait(disc, &t, dom, s, &postage, CALL_MS);
   table_close(&t);
-  if (found == -1) { warn_sys("unable to read control/servers.cdb"); return -1; }
-  return found;
+  if (found == DISC_FOUND) return 1;
+  if (found == DISC_NONE) return 0;
+  if (errno == EINVAL) warn_sys("unable to read control/servers.cdb");
+  else warn("unable to find the server of %s: DNS did not answer; will try again", dom);
+  return -1;
 }
 
 /* deliver: the message into the Maildir md under NAME, fetched with c

@@ -19,7 +19,7 @@ static int envnum(const char *name, uint64_t *v)
   return 1;
 }
 
-int priv_drop(void)
+static int drop(const gid_t *extra)
 {
   struct rlimit rl = {0, 0};
   uint64_t u, g;
@@ -30,11 +30,17 @@ int priv_drop(void)
   hg = envnum("GID", &g);
   if (hu == -1 || hg == -1) return -1;
   if (hu && hg) {
-    gid_t gg = (gid_t)g;
-    if (setgroups(1, &gg) == -1) return -1;
-    if (setgid(gg) == -1) return -1;
+    gid_t gg[2];
+    gg[0] = (gid_t)g;
+    if (extra) gg[1] = *extra;
+    if (setgroups(extra ? 2 : 1, gg) == -1) return -1;
+    if (setgid(gg[0]) == -1) return -1;
     if (setuid((uid_t)u) == -1) return -1;
   }
   if (getuid() == 0 || geteuid() == 0) { errno = EPERM; return -1; }
   return 0;
 }
+
+int priv_drop(void) { return drop(NULL); }
+
+int priv_drop_extra(gid_t extra) { return drop(&extra); }

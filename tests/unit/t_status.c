@@ -16,6 +16,8 @@ static void test_words(void)
     {STATUS_QUEUED, "queued", 0},   {STATUS_NOTIFIED, "notified", 0},
     {STATUS_CONFIRMED, "confirmed", 1}, {STATUS_FAILED, "failed", 1},
     {STATUS_GAVEUP, "gaveup", 1},   {STATUS_NSTATES, "unknown", 0},
+    {STATUS_FETCHED, "fetched", 0}, {STATUS_CANCELED, "canceled", 1},
+    {STATUS_RELAYED, "relayed", 1},
     {-1, "unknown", 0},             {INT_MIN, "unknown", 0},
     {INT_MAX, "unknown", 0},
   };
@@ -34,13 +36,16 @@ struct enc_row {
 };
 
 static const struct enc_row encs[] = {
-  {{STATUS_QUEUED, 0, 0, "a@b"}, "queued 0 0 a@b\n"},
-  {{STATUS_NOTIFIED, 1, 1700000000, "bob@example.org"},
+  {{STATUS_QUEUED, 0, 0, "a@b", NULL}, "queued 0 0 a@b\n"},
+  {{STATUS_NOTIFIED, 1, 1700000000, "bob@example.org", NULL},
    "notified 1 1700000000 bob@example.org\n"},
-  {{STATUS_CONFIRMED, 3, 1, "Bob@Example.ORG"}, "confirmed 3 1 Bob@Example.ORG\n"},
-  {{STATUS_FAILED, UINT32_MAX, INT64_MAX, "x@y.z"},
+  {{STATUS_CONFIRMED, 3, 1, "Bob@Example.ORG", NULL}, "confirmed 3 1 Bob@Example.ORG\n"},
+  {{STATUS_FAILED, UINT32_MAX, INT64_MAX, "x@y.z", NULL},
    "failed 4294967295 9223372036854775807 x@y.z\n"},
-  {{STATUS_GAVEUP, 10, 20, "c@d"}, "gaveup 10 20 c@d\n"},
+  {{STATUS_GAVEUP, 10, 20, "c@d", NULL}, "gaveup 10 20 c@d\n"},
+  {{STATUS_RELAYED, 1, 5, "e@f", "127.0.6.2 said: 250 2.0.0 Ok: queued"},
+   "relayed 1 5 e@f 127.0.6.2 said: 250 2.0.0 Ok: queued\n"},
+  {{STATUS_QUEUED, 2, 5, "e@f", ""}, "queued 2 5 e@f\n"},
 };
 
 static void test_encode(void)
@@ -69,9 +74,10 @@ static void test_encode(void)
   if (nout == sizeof all / sizeof all[0])
     for (i = 0; i < nout; i++)
       CHECK(out[i].state == all[i].state && out[i].tries == all[i].tries &&
-            out[i].last == all[i].last && !strcmp(out[i].rcpt, all[i].rcpt),
+            out[i].last == all[i].last && !strcmp(out[i].rcpt, all[i].rcpt) &&
+            !strcmp(out[i].reply ? out[i].reply : "", all[i].reply ? all[i].reply : ""),
             "status round trip row %zu", i);
-  free(out);
+  status_free(out, nout);
   buf_free(&b);
 
   buf_init(&b, 10);
@@ -91,6 +97,7 @@ static void test_longest(void)
   size_t nout = 0;
   char *a = r.rcpt;
   r.state = STATUS_CONFIRMED;
+  r.reply = NULL;
   r.tries = UINT32_MAX;
   r.last = INT64_MAX;
   memset(a, 'l', 64);
@@ -106,7 +113,7 @@ static void test_longest(void)
   CHECK(status_parse(b.p, b.len, &out, &nout) == 0 && nout == 1 &&
         !strcmp(out[0].rcpt, a) && out[0].last == INT64_MAX && out[0].tries == UINT32_MAX,
         "status_parse of the longest line");
-  free(out);
+  status_free(out, nout);
   buf_free(&b);
 }
 
@@ -141,7 +148,14 @@ static const struct parse_row parses[] = {
   {"queued 0\t0 a@b\n", S, -1, 0},
   {"queued 0 0 a@b \n", S, -1, 0},
   {"queued 0 0 a@b\r\n", S, -1, 0},
-  {"queued 0 0 a@b c\n", S, -1, 0},
+  {"queued 0 0 a@b c\n", S, 0, 1},
+  {"relayed 1 2 a@b 250 ok\nfailed 1 2 c@d 550 5.1.1 no such user\n", S, 0, 2},
+  {"queued 0 0 a@b  c\n", S, 0, 1},
+  {"queued 0 0 a@b c\tx\n", S, -1, 0},
+  {"queued 0 0 a@b c\rx\n", S, -1, 0},
+  {"queued 0 0 a@b c\x80\n", S, -1, 0},
+  {"queued 0 0 a@b c\0\n", 18, -1, 0},
+  {"queued 0 0 a@b c", S, -1, 0},
   {"queued 01 0 a@b\n", S, -1, 0},
   {"queued 0 01 a@b\n", S, -1, 0},
   {"queued -1 0 a@b\n", S, -1, 0},
@@ -177,7 +191,7 @@ static void test_parse(void)
     CHECK(r == t->ret, "status_parse row %zu \"%s\": %d", i, t->in, r);
     if (r == 0) {
       CHECK(n == t->n, "status_parse row %zu: %zu records", i, n);
-      free(out);
+      status_free(out, n);
     } else {
       CHECK(errno == EINVAL, "status_parse row %zu: errno %d", i, errno);
     }
@@ -207,7 +221,7 @@ static void test_many(void)
         out[i].last != r[i].last || strcmp(out[i].rcpt, r[i].rcpt))
       ok = 0;
   CHECK(ok, "100000 lines round trip");
-  free(out);
+  status_free(out, nout);
   buf_free(&b);
   free(r);
 }

@@ -1,0 +1,335 @@
+/* discover.c: the server of a domain, from the table or from DNS, with a
+ * bounded cache.  Trusts nothing in an answer: it must come from a name
+ * server of the configuration, carry the id of a lookup in flight and
+ * answer its question (dns.c), and its record must parse in full. */
+#include "discover.h"
+#include "addr.h"
+#include "bytes.h"
+#include "hex.h"
+#include "udp.h"
+
+#include <arpa/inet.h>
+#include <arpa/nameser.h>
+#include <errno.h>
+#include <poll.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define PROBE 16
+#define TRIES 4
+#define POSTAGE_MAX 40
+#define RATE 200        /* new lookups a second */
+
+struct dentry {
+  char dom[256];
+  int state;              /* DISC_*; 0 with !used: free */
+  int used;
+  struct server s;
+  unsigned postage;
+  int64_t expire;         /* ms; for DISC_WAIT: when to resend */
+  uint16_t id;
+  int tries;
+};
+
+struct discover {
+  struct dns_conf conf;
+  int fd;
+  size_t n;
+  struct dentry *e;
+  unsigned char hkey[crypto_shorthash_KEYBYTES];
+  uint64_t stats[4];
+  size_t nwait;           /* entries in DISC_WAIT */
+  int64_t due;            /* no resend is due before this */
+  double tokens;          /* new lookups allowed now */
+  int64_t last;
+};
+
+static int tagval(const char *p, size_t n, const char *tag, const char **v, size_t *vl)
+{
+  size_t tl = strlen(tag);
+  if (n < tl + 1 || memcmp(p, tag, tl) || p[tl] != '=') return 0;
+  *v = p + tl + 1;
+  *vl = n - tl - 1;
+  return 1;
+}
+
+int discover_txt_parse(const char *txt, size_t n, struct server *out, unsigned *postage)
+{
+  size_t i = 0, k = 0;
+  int have = 0; /* bits: a n f k p */
+  struct in_addr ia;
+  memset(out, 0, sizeof *out);
+  *postage = 0;
+  while (i <= n) {
+    size_t a = i, b, vl;
+    const char *v;
+    uint64_t x;
+    while (i < n && txt[i] != ';') i++;
+    b = i++;
+    while (a < b && (txt[a] == ' ' || txt[a] == '\t')) a++;
+    while (b > a && (txt[b - 1] == ' ' || txt[b - 1] == '\t')) b--;
+    if (k++ == 0) {
+      if (b - a != 7 || memcmp(txt + a, DISCOVER_PREFIX, 7)) goto bad;
+      continue;
+    }
+    if (a == b) {
+      if (i > n) break; /* a final ';' */
+      goto bad;
+    }
+    if (tagval(txt + a, b - a, "a", &v, &vl)) {
+      if (have & 1 || vl == 0 || vl >= sizeof out->ip) goto bad;
+      memcpy(out->ip, v, vl);
+      out->ip[vl] = 0;
+      if (inet_pton(AF_INET, out->ip, &ia) != 1) goto bad;
+      have |= 1;
+    } else if (tagval(txt + a, b - a, "n", &v, &vl)) {
+      if (have & 2 || scan_u64(v, vl, 65535, &x) == -1 || x == 0) goto bad;
+      out->inbox_port = (uint16_t)x;
+      have |= 2;
+    } else if (tagval(txt + a, b - a, "f", &v, &vl)) {
+      if (have & 4 || scan_u64(v, vl, 65535, &x) == -1 || x == 0) goto bad;
+      out->fetch_port = (uint16_t)x;
+      have |= 4;
+    } else if (tagval(txt + a, b - a, "k", &v, &vl)) {
+      if (have & 8 || hex_decode(out->pk, 32, v, vl) == -1) goto bad;
+      have |= 8;
+    } else if (tagval(txt + a, b - a, "p", &v, &vl)) {
+      if (have & 16 || scan_u64(v, vl, POSTAGE_MAX, &x) == -1) goto bad;
+      *postage = (unsigned)x;
+      have |= 16;
+    } else if (!memchr(txt + a, '=', b - a))
+      goto bad; /* other tags are for later versions; a tag has a value */
+  }
+  if ((have & 15) != 15) goto bad;
+  return 0;
+bad:
+  errno = EINVAL;
+  return -1;
+}
+
+struct discover *discover_new(const struct dns_conf *c, size_t slots)
+{
+  struct discover *d;
+  if (!slots || (slots & (slots - 1)) || !c->nns) { errno = EINVAL; return NULL; }
+  d = calloc(1, sizeof *d);
+  if (!d) return NULL;
+  d->e = calloc(slots, sizeof *d->e);
+  if (!d->e) { free(d); return NULL; }
+  d->n = slots;
+  d->conf = *c;
+  d->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (d->fd == -1) { free(d->e); free(d); return NULL; }
+  crypto_shorthash_keygen(d->hkey);
+  d->tokens = RATE;
+  d->last = now_ms();
+  return d;
+}
+
+void discover_free(struct discover *d)
+{
+  if (!d) return;
+  close(d->fd);
+  free(d->e);
+  free(d);
+}
+
+int discover_fd(const struct discover *d) { return d->fd; }
+
+void discover_stats(const struct discover *d, uint64_t out[4])
+{
+  memcpy(out, d->stats, sizeof d->stats);
+}
+
+static size_t hslot(const struct discover *d, const char *dom)
+{
+  unsigned char h[crypto_shorthash_BYTES];
+  uint64_t v;
+  crypto_shorthash(h, (const unsigned char *)dom, strlen(dom), d->hkey);
+  memcpy(&v, h, 8);
+  return (size_t)v & (d->n - 1);
+}
+
+static void ask(struct discover *d, struct dentry *x, int64_t now)
+{
+  unsigned char q[512];
+  char name[300];
+  int ql;
+  const struct sockaddr_in *ns = &d->conf.ns[x->tries % d->conf.nns];
+  snprintf(name, sizeof name, "%s%s", DISCOVER_LABEL, x->dom);
+  x->id = (uint16_t)randombytes_uniform(65536);
+  ql = dns_query(name, ns_t_txt, x->id, q, sizeof q);
+  x->expire = now + ((int64_t)1000 << x->tries);
+  x->tries++;
+  if (x->expire < d->due) d->due = x->expire;
+  if (ql == -1) { /* cannot be asked: a name too long for DNS */
+    x->state = DISC_NONE;
+    d->nwait--;
+    x->expire = now + (int64_t)DNS_NEG_TTL * 1000;
+    return;
+  }
+  d->stats[0]++;
+  if (sendto(d->fd, q, (size_t)ql, 0, (const struct sockaddr *)ns, sizeof *ns) == -1) {
+    /* counts as a try unanswered */
+  }
+}
+
+int discover_find(struct discover *d, struct table *t, const char *domain,
+                  struct server *out, unsigned *postage, int64_t now)
+{
+  char dom[256];
+  size_t n = strlen(domain), i, h, pick = (size_t)-1;
+  struct dentry *x;
+  *postage = 0;
+  if (!domain_check(domain, n)) { errno = EINVAL; return DISC_FAIL; }
+  memcpy(dom, domain, n + 1);
+  domain_lower(dom);
+  if (t) {
+    int r = servers_lookup(t, dom, out);
+    if (r == 1) return DISC_FOUND;
+    if (r == -1) return DISC_FAIL;
+  }
+  if (!d) return DISC_NONE;
+  h = hslot(d, dom);
+  for (i = 0; i < PROBE; i++) {
+    x = &d->e[(h + i) & (d->n - 1)];
+    if (x->used && !strcmp(x->dom, dom)) {
+      if (x->state == DISC_WAIT) return DISC_WAIT;
+      if (now < x->expire) {
+        if (x->state == DISC_FOUND) {
+          *out = x->s;
+          *postage = x->postage;
+        }
+        if (x->state == DISC_FAIL) errno = EAGAIN;
+        return x->state;
+      }
+      pick = (h + i) & (d->n - 1); /* expired: ask again in place */
+      break;
+    }
+  }
+  if (pick == (size_t)-1) {
+    int64_t oldest = INT64_MAX;
+    for (i = 0; i < PROBE; i++) {
+      size_t s = (h + i) & (d->n - 1);
+      x = &d->e[s];
+      if (!x->used) { pick = s; break; }
+      if (x->state != DISC_WAIT && x->expire < oldest) { oldest = x->expire; pick = s; }
+    }
+  }
+  /* new lookups: at most RATE a second, in bursts of RATE, so that
+   * requests naming ever new domains cannot flood the name server */
+  d->tokens += (double)(now - d->last) * RATE / 1000;
+  if (d->tokens > RATE) d->tokens = RATE;
+  d->last = now;
+  if (pick == (size_t)-1 || d->tokens < 1) { errno = EAGAIN; return DISC_FAIL; }
+  d->tokens -= 1;
+  x = &d->e[pick];
+  memset(x, 0, sizeof *x);
+  memcpy(x->dom, dom, n + 1);
+  x->used = 1;
+  x->state = DISC_WAIT;
+  d->nwait++;
+  ask(d, x, now);
+  return x->state == DISC_WAIT ? DISC_WAIT : x->state;
+}
+
+static int fromserver(const struct discover *d, const struct sockaddr_in *sa)
+{
+  int i;
+  for (i = 0; i < d->conf.nns; i++)
+    if (d->conf.ns[i].sin_addr.s_addr == sa->sin_addr.s_addr && d->conf.ns[i].sin_port == sa->sin_port)
+      return 1;
+  return 0;
+}
+
+static void answer(struct discover *d, const unsigned char *p, size_t n, int64_t now)
+{
+  int id = dns_answer_id(p, n);
+  size_t i;
+  if (id == -1) return;
+  for (i = 0; i < d->n; i++) {
+    struct dentry *x = &d->e[i];
+    char name[300], txt[DNS_TXT_MAX];
+    uint32_t ttl = DNS_NEG_TTL;
+    int r;
+    if (!x->used || x->state != DISC_WAIT || x->id != id) continue;
+    snprintf(name, sizeof name, "%s%s", DISCOVER_LABEL, x->dom);
+    r = dns_txt_answer(p, n, name, DISCOVER_PREFIX, txt, &ttl);
+    if (r == DNS_FAIL) continue; /* not the answer to this question */
+    d->nwait--;
+    if (r == DNS_NONE) {
+      x->state = DISC_NONE;
+      d->stats[2]++;
+    } else if (discover_txt_parse(txt, strlen(txt), &x->s, &x->postage) == -1) {
+      /* a record that does not parse: the domain means im2k but says it
+       * wrongly; not a reason to fall back to SMTP */
+      x->state = DISC_FAIL;
+      ttl = DISCOVER_FAIL_TTL;
+      d->stats[3]++;
+    } else {
+      x->state = DISC_FOUND;
+      d->stats[1]++;
+    }
+    x->expire = now + (int64_t)ttl * 1000;
+    return;
+  }
+}
+
+void discover_input(struct discover *d, int64_t now)
+{
+  unsigned char p[4096];
+  for (;;) {
+    struct sockaddr_in sa;
+    socklen_t sl = sizeof sa;
+    ssize_t n = recvfrom(d->fd, p, sizeof p, MSG_DONTWAIT, (struct sockaddr *)&sa, &sl);
+    if (n < 0) return;
+    if (sl == sizeof sa && sa.sin_family == AF_INET && fromserver(d, &sa)) answer(d, p, (size_t)n, now);
+  }
+}
+
+int64_t discover_tick(struct discover *d, int64_t now)
+{
+  size_t i;
+  int64_t next = 1000;
+  if (!d->nwait) return next;
+  if (now < d->due) return d->due - now;
+  for (i = 0; i < d->n; i++) {
+    struct dentry *x = &d->e[i];
+    if (!x->used || x->state != DISC_WAIT) continue;
+    if (now >= x->expire) {
+      if (x->tries >= TRIES) {
+        x->state = DISC_FAIL;
+        x->expire = now + (int64_t)DISCOVER_FAIL_TTL * 1000;
+        d->stats[3]++;
+        d->nwait--;
+        continue;
+      }
+      ask(d, x, now);
+      if (x->state != DISC_WAIT) continue;
+    }
+    if (x->expire - now < next) next = x->expire - now;
+  }
+  if (next < 0) next = 0;
+  d->due = now + next;
+  return next;
+}
+
+int discover_wait(struct discover *d, struct table *t, const char *domain,
+                  struct server *out, unsigned *postage, int timeout_ms)
+{
+  int64_t end = now_ms() + timeout_ms;
+  for (;;) {
+    int64_t now = now_ms(), wait;
+    struct pollfd pf;
+    int r = discover_find(d, t, domain, out, postage, now);
+    if (r != DISC_WAIT) return r;
+    if (now >= end) { errno = EAGAIN; return DISC_FAIL; }
+    wait = discover_tick(d, now);
+    if (wait > end - now) wait = end - now;
+    pf.fd = d->fd;
+    pf.events = POLLIN;
+    if (poll(&pf, 1, (int)wait) > 0) discover_input(d, now_ms());
+  }
+}
