@@ -70,6 +70,7 @@ struct rs {
   long slot;              /* its request awaiting an answer, or -1 */
   struct rs *hnext;       /* chain in the (handle, rh) table */
   int relaying;           /* an im2k-remote runs for it */
+  int dnsfail;            /* its last lookup failed (said in the log) */
   int64_t smtpwait;       /* next wait after a temporary SMTP failure */
 };
 
@@ -734,16 +735,23 @@ static void send_note(struct rs *r, int64_t now)
   }
   found = discover_find(disc, t, addr_domain(r->st.rcpt), &s, &postage, now);
   if (found == DISC_WAIT) { sched(r, now + 100); return; } /* asking DNS */
-  if (found == DISC_NONE) { relay(r, now); return; }      /* an SMTP domain */
+  if (found == DISC_NONE) { r->dnsfail = 0; relay(r, now); return; } /* an SMTP domain */
   if (found != DISC_FOUND) {
-    if (errno == EAGAIN)
-      warn("unable to find the server of %s: DNS did not answer; will try again", r->st.rcpt);
-    else
+    if (errno != EAGAIN) {
       warn_sys("unable to read the entry of %s in control/servers.cdb", addr_domain(r->st.rcpt));
-    sched(r, now + r->rto);
-    r->rto = r->rto * 2 < RTO_MAX ? r->rto * 2 : RTO_MAX;
+      sched(r, now + r->rto);
+      r->rto = r->rto * 2 < RTO_MAX ? r->rto * 2 : RTO_MAX;
+      return;
+    }
+    /* DNS failed: asked again when the failure leaves the cache; said
+     * once per recipient until it is found */
+    if (!r->dnsfail)
+      warn("unable to find the server of %s: DNS did not answer; will try again", r->st.rcpt);
+    r->dnsfail = 1;
+    sched(r, now + (int64_t)DISCOVER_FAIL_TTL * 1000);
     return;
   }
+  r->dnsfail = 0;
   udp_addr(&sa, s.ip, s.inbox_port);
   pe = peer(&sa, s.pk);
   if (!pe) { sched(r, now + 1000); return; }

@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #define PROBE 16
-#define TRIES 4
+#define TRIES 3
 #define POSTAGE_MAX 40
 #define RATE 200        /* new lookups a second */
 

@@ -23,7 +23,7 @@ enum {
   DISC_WAIT = 2     /* asked; the answer is not here yet */
 };
 
-#define DISCOVER_FAIL_TTL 30
+#define DISCOVER_FAIL_TTL 10
 #define DISCOVER_PREFIX "v=im2k1"
 #define DISCOVER_LABEL "_im2k."
 
@@ -44,8 +44,8 @@ int discover_find(struct discover *d, struct table *t, const char *domain,
                   struct server *out, unsigned *postage, int64_t now);
 /* discover_input: read the answers waiting on the socket. */
 void discover_input(struct discover *d, int64_t now);
-/* discover_tick: resend unanswered queries (after 1, 2, 4 s) and give up
- * on those unanswered after 4 tries.  Returns the ms until the next
+/* discover_tick: resend unanswered queries (after 1 and 2 s) and give
+ * up on those unanswered 4 s after the third try (7 s in all).  Returns the ms until the next
  * resend is due (or 1000). */
 int64_t discover_tick(struct discover *d, int64_t now);
 /* discover_wait: discover_find, waiting up to timeout_ms for the answer

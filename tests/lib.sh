@@ -27,9 +27,13 @@ mailuser() {
   mkdir -p "$2" && chown "$1:" "$2" && chmod 700 "$2"
 }
 
-# isp NAME DOMAIN IP: lay out $T/NAME for DOMAIN on IP, and check it
+# isp NAME DOMAIN IP: lay out $T/NAME for DOMAIN on IP, and check it.
+# Its DNS is $DNSIP, by default a port where nothing answers: a domain
+# missing from control/servers is then "DNS failed, try again later",
+# whatever the machine's own resolver would say.
 isp() {
   "$BIN/im2k-setup" "$T/$1" "$2" "$3" >"$T/$1.server" || die "im2k-setup $1"
+  echo "${DNSIP:-127.0.0.1:1}" >"$T/$1/control/dnsip"
   "$BIN/im2k-check" "$T/$1" >&2 || die "im2k-check $1"
 }
 

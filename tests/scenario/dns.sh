@@ -1,0 +1,151 @@
+# dns.sh: two ISPs that know each other only through DNS.  tinydns (from
+# Debian's tinydns package, its data compiled by tinydns-data) answers on
+# 127.0.5.1; a.example (127.0.5.2) and b.example (127.0.5.3) have no line
+# for each other in control/servers, only control/dnsip naming 127.0.5.1.
+# Checked: delivery both ways through the TXT records at _im2k.DOMAIN,
+# one lookup per TTL, "no record" (SMTP) told apart from "DNS failed"
+# (try again later), a damaged record not taken for "no record", and the
+# table overriding DNS.  Needs root (accounts, tinydns's chroot).
+. tests/tap.sh
+T=$(mktemp -d /tmp/im2k-dns.XXXXXX) && chmod 755 "$T"
+. tests/lib.sh
+SA=im2kzdnsa RB=im2kzdnsb
+command -v tinydns >/dev/null && command -v tinydns-data >/dev/null || die "tinydns is not installed (make deps)"
+dnsstop() {
+  [ -f "$T/tinydns.pid" ] && kill "$(cat "$T/tinydns.pid")" 2>/dev/null
+  rm -f "$T/tinydns.pid"
+}
+trap 'dnsstop; unpair $SA $RB im2kzdnsc' EXIT
+DNSIP=127.0.5.1
+accounts
+mailuser $SA "$T/home/$SA"
+mailuser $RB "$T/home/$RB"
+isp a a.example 127.0.5.2
+isp b b.example 127.0.5.3
+receiver b $RB
+receiver a $SA
+mailuser im2kzdnsc "$T/home/im2kzdnsc"
+isp c c.example 127.0.5.4
+receiver c im2kzdnsc
+sender a $SA
+sender b $RB
+UA=$(id -u $SA)
+
+# the zone: each ISP's record made from the line im2k-setup printed
+txt() { # DOMAIN: the TXT record of its server line
+  IFS=: read -r _d _ip _n _f _k <"$T/$1.server"
+  printf 'v=im2k1; a=%s; n=%s; f=%s; k=%s' "$_ip" "$_n" "$_f" "$_k"
+}
+mkdir -p "$T/dns"
+dnsdata() {
+  {
+    echo ".a.example:127.0.5.1:ns:300"
+    echo ".b.example:127.0.5.1:ns:300"
+    echo ".smtp.example:127.0.5.1:ns:300"
+    echo ".broken.example:127.0.5.1:ns:300"
+    echo "'_im2k.a.example:$(txt a):$TTL"
+    echo "'_im2k.b.example:$(txt b):$TTL"
+    echo "'_im2k.broken.example:v=im2k1; a=127.0.5.9; n=2000:60"
+    echo "'_im2k.b.example:some other text:60"
+  } >"$T/dns/data"
+  (cd "$T/dns" && tinydns-data) || die "tinydns-data"
+}
+TTL=60
+dnsdata
+dnsstart() {
+  env - PATH="$PATH" IP=127.0.5.1 ROOT="$T/dns" UID=65534 GID=65534 tinydns >>"$T/dns.log" 2>&1 &
+  echo $! >"$T/tinydns.pid"
+  waitfor 5 sh -c "ss -lun | grep -q '127.0.5.1:53 '"
+}
+dnsstart
+check "tinydns listens on 127.0.5.1" sh -c "ss -lun | grep -q '127.0.5.1:53 '"
+# queries NAME: how many TXT queries for NAME tinydns has answered
+queries() { grep -c " 0010 $1\$" "$T/dns.log"; }
+
+services a b c
+stm() { as $SA a im2k-status -m; }
+state_of() { stm | awk -v r="$1" '$4 == r { print $5 }' | tail -n 1; }
+# count STATE: how many of a's recipients are in STATE
+count() { stm | awk -v s="$1" '$5 == s' | wc -l; }
+is() { [ "$(state_of "$1")" = "$2" ]; }
+tried() { [ "$(stm | awk -v r="$1" '$4 == r { print $6 }')" -ge 1 ]; }
+logged() { grep -q "$1" "$T/svc/a-im2k-notifyd/log/main/current"; }
+MD="$T/home/$RB/Maildir"
+
+check "a's table knows only a" [ "$(grep -vc "^#" "$T/a/control/servers")" = 1 ]
+check "b's table knows only b" [ "$(grep -vc "^#" "$T/b/control/servers")" = 1 ]
+
+# 1. a -> b, found through DNS on both sides
+printf 'Subject: through dns\n\nfound by TXT\n' | as $SA a im2k-inject $RB@b.example
+waitfor 10 is $RB@b.example notified
+check "a's notifyd found b through DNS: notified" [ "$(state_of $RB@b.example)" = notified ]
+check "b's inbox checked a's key against a's record" [ "$(queries _im2k.a.example)" -ge 1 ]
+as $RB b im2k-pickup
+check "pickup at b fetched from a (found through DNS)" [ "$(ls "$MD/new" | wc -l)" = 1 ]
+check "the message is the one sent" grep -q '^found by TXT$' "$MD/new/"*
+waitfor 10 is $RB@b.example confirmed
+check "confirmed at a" [ "$(state_of $RB@b.example)" = confirmed ]
+
+# 2. the answers are kept for their TTL: three more messages, no new
+# query for b's record from a's notifyd
+nb=$(queries _im2k.b.example)
+for i in 1 2 3; do printf 'Subject: again %s\n\nagain\n' $i | as $SA a im2k-inject $RB@b.example; done
+three() { [ "$(count notified)" = 3 ]; }
+waitfor 10 three
+check "three more notified" [ "$(stm | grep -c ' notified ')" = 3 ]
+check "no new lookup of b within the TTL" [ "$(queries _im2k.b.example)" = "$nb" ]
+as $RB b im2k-pickup
+check "all four delivered" [ "$(ls "$MD/new" | wc -l)" = 4 ]
+
+# 3. and back: b -> a, with the other side's cache
+printf 'Subject: reply\n\nback\n' | as $RB b im2k-inject $SA@a.example
+bnotified() { as $RB b im2k-status -m | grep -q ' notified '; }
+waitfor 10 bnotified
+as $SA a im2k-pickup
+check "b -> a delivered" [ "$(ls "$T/home/$SA/Maildir/new" | wc -l)" = 1 ]
+
+# 4. a domain with no im2k record is an SMTP domain: handed to
+# im2k-remote, never "DNS failed"
+printf 'Subject: old world\n\nx\n' | as $SA a im2k-inject someone@smtp.example
+waitfor 15 tried someone@smtp.example
+check "no TXT record: handed to SMTP (a relay attempt counted)" \
+  [ "$(stm | awk '$4 == "someone@smtp.example" { print $6 }')" -ge 1 ]
+check "no TXT record: notifyd logged no DNS failure for it" \
+  sh -c "! grep -q 'server of someone@smtp.example: DNS did not answer' '$T/svc/a-im2k-notifyd/log/main/current'"
+
+# 5. a damaged record is not "no record": the recipient waits, queued,
+# and nothing is relayed
+printf 'Subject: broken\n\nx\n' | as $SA a im2k-inject someone@broken.example
+waitfor 15 logged 'server of someone@broken.example: DNS did not answer' 
+check "damaged record: try again later" grep -q 'server of someone@broken.example: DNS did not answer' "$T/svc/a-im2k-notifyd/log/main/current"
+check "damaged record: still queued, never tried over SMTP" \
+  [ "$(stm | awk '$4 == "someone@broken.example" { print $5, $6 }')" = "queued 0" ]
+
+# 6. DNS down: a new domain waits (queued, "will try again"), and is
+# delivered once DNS is back
+dnsstop
+echo "'_im2k.c.example:$(txt c):60" >>"$T/dns/data"
+echo ".c.example:127.0.5.1:ns:300" >>"$T/dns/data"
+(cd "$T/dns" && tinydns-data) || die "tinydns-data"
+printf 'Subject: wait for dns\n\nx\n' | as $SA a im2k-inject im2kzdnsc@c.example
+waitfor 25 logged 'server of im2kzdnsc@c.example: DNS did not answer' 
+check "DNS down: notifyd says it will try again" grep -q 'server of im2kzdnsc@c.example: DNS did not answer' "$T/svc/a-im2k-notifyd/log/main/current"
+check "DNS down: queued, not relayed, not failed" [ "$(stm | awk '$4 == "im2kzdnsc@c.example" { print $5, $6 }')" = "queued 0" ]
+dnsstart
+waitfor 60 is im2kzdnsc@c.example notified
+check "DNS back: notified" [ "$(state_of im2kzdnsc@c.example)" = notified ]
+as im2kzdnsc c im2k-pickup
+check "DNS back: delivered" [ "$(ls "$T/home/im2kzdnsc/Maildir/new" 2>/dev/null | wc -l)" = 1 ]
+
+# 7. the table overrides DNS: a line in a's control/servers for b with a
+# wrong address wins over the record
+echo "b.example:127.0.5.9:2000:2001:$(pubkey b)" >>"$T/a/control/servers"
+"$T/a/bin/im2k-servers"
+sleep 1.2 # notifyd looks at its table at most once a second
+printf 'Subject: table\n\nx\n' | as $SA a im2k-inject $RB@b.example
+sleep 3
+check "table entry wins over DNS (sent to its dead address: not notified)" \
+  [ "$(stm | awk -v r=$RB@b.example '$4 == r && $5 == "queued"' | wc -l)" = 1 ]
+check "and notifyd tried it there" [ "$(stm | awk -v r=$RB@b.example '$4 == r && $5 == "queued" { print $6 }')" -ge 2 ]
+
+[ "$FAILED" = 0 ]
