@@ -14,6 +14,7 @@
  * rate) and in total; every bound answers TEMP, and the sender retries. */
 #include "ctl.h"
 #include "die.h"
+#include "stamp.h"
 #include "discover.h"
 #include "hex.h"
 #include "home.h"
@@ -100,6 +101,7 @@ static uint64_t seq;
 static size_t bytes; /* held: notes and their addresses */
 
 static int logheld; /* control/logheld: a line per note, for tests and benchmarks */
+static unsigned postage; /* control/postage: bits asked of strangers, 0 none */
 static uint64_t user_max = 10000, total_max = 1000000, key_rate = 5000, key_burst = 100000;
 static struct rate rates[RATE_SLOTS];
 static struct fwd fwds[FWD_MAX];
@@ -107,7 +109,7 @@ static unsigned nfwds;
 static int cfd = -1; /* the socket for FORWARD requests */
 
 static struct {
-  uint64_t held, merged, refused, limited, done, passed, fwdlost;
+  uint64_t held, merged, refused, limited, done, passed, fwdlost, postage;
 } stats, logged;
 
 static struct note *N(uint32_t i) { return &chunks[i / CHUNK][i % CHUNK]; }
@@ -148,9 +150,9 @@ static struct discover *disc; /* servers found through DNS */
 static int server(const char *domain, struct server *s)
 {
   struct table *t = kept(&servers);
-  unsigned postage;
+  unsigned asked;
   if (!t) return -1;
-  switch (discover_find(disc, t, domain, s, &postage, now_ms())) {
+  switch (discover_find(disc, t, domain, s, &asked, now_ms())) {
   case DISC_FOUND: return 1;
   case DISC_NONE: return 0;
   default: return errno == EINVAL ? -1 : 2;
@@ -399,13 +401,27 @@ static int notify(const unsigned char pk[32], struct rd *r, struct wr *w)
   struct msg_note n;
   struct server s;
   int found;
-  if (msg_get_note(r, &n) == -1 || msg_end(r) == -1) return 0;
+  uint64_t stamp;
+  if (msg_get_note(r, &n) == -1) return 0;
+  stamp = msg_get_stamp(r);
+  if (msg_end(r) == -1) return 0;
   /* the sender's domain must be the one whose key sealed this box; no
    * table, no way to check the key: no answer, as for any bad key */
   found = server(addr_domain(n.sender), &s);
   if (found == 2) { wr_u8(w, MSG_TEMP); return 1; } /* asking DNS: come back */
   if (found != 1 || sodium_memcmp(s.pk, pk, 32) != 0) return 0;
   if (strcmp(addr_domain(n.rcpt), me)) { wr_u8(w, MSG_NOENT); return 1; }
+  /* postage: asked of strangers, the senders whose ISP this one knows
+   * only through DNS (not in control/servers) */
+  if (postage && stamp_bits(n.sender, n.rcpt, n.handle, stamp) < postage) {
+    struct table *t = kept(&servers);
+    if (t && servers_lookup(t, addr_domain(n.sender), &s) == 0) {
+      stats.postage++;
+      wr_u8(w, MSG_POSTAGE);
+      wr_u8(w, (uint8_t)postage);
+      return 1;
+    }
+  }
   wr_u8(w, (uint8_t)take(pk, &n, n.rcpt, 0));
   return 1;
 }
@@ -613,12 +629,13 @@ static void report(void)
   if (!memcmp(&stats, &logged, sizeof stats)) return;
   logged = stats;
   info("holding %lu notifications for %lu users in %lu bytes; since start: held %llu, merged %llu,"
-       " refused %llu, rate-limited %llu, done %llu, passed on %llu, given up passing on %llu",
+       " refused %llu, rate-limited %llu, done %llu, passed on %llu, given up passing on %llu,"
+       " asked for postage %llu",
        (unsigned long)total, (unsigned long)nboxes, (unsigned long)bytes,
        (unsigned long long)stats.held, (unsigned long long)stats.merged,
        (unsigned long long)stats.refused, (unsigned long long)stats.limited,
        (unsigned long long)stats.done, (unsigned long long)stats.passed,
-       (unsigned long long)stats.fwdlost);
+       (unsigned long long)stats.fwdlost, (unsigned long long)stats.postage);
 }
 
 static void limits(void)
@@ -632,6 +649,17 @@ static void limits(void)
   r = ctl_line(hfd, "control/logheld", line, sizeof line);
   if (r == -1) die_sys(EXIT_TEMP, "unable to read control/logheld");
   logheld = r == 1 && !strcmp(line, "1");
+  /* control/postage: absent, none; empty, STAMP_DEFAULT; else the bits */
+  r = ctl_line(hfd, "control/postage", line, sizeof line);
+  if (r == -1 && errno == EINVAL) postage = STAMP_DEFAULT;
+  else if (r == -1 && errno != EMSGSIZE) die_sys(EXIT_TEMP, "unable to read control/postage");
+  else if (r != 0) {
+    uint64_t v;
+    if (r == -1 || scan_u64(line, strlen(line), STAMP_MAX, &v) == -1 || v == 0)
+      die(EXIT_TEMP, "control/postage: want the bits of postage asked of strangers, 1 to %d (empty: %d)",
+          STAMP_MAX, STAMP_DEFAULT);
+    postage = (unsigned)v;
+  }
   r = ctl_line(hfd, "control/keyrate", line, sizeof line);
   if (r == -1) die_sys(EXIT_TEMP, "unable to read control/keyrate");
   if (r == 1) {

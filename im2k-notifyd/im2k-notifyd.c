@@ -19,6 +19,7 @@
  * runs as im2kn (group im2kq).  Queue files are checked like any input: a
  * job must belong to the uid it names. */
 #include "die.h"
+#include "stamp.h"
 #include "discover.h"
 #include "file.h"
 #include "hex.h"
@@ -71,6 +72,10 @@ struct rs {
   struct rs *hnext;       /* chain in the (handle, rh) table */
   int relaying;           /* an im2k-remote runs for it */
   int dnsfail;            /* its last lookup failed (said in the log) */
+  uint64_t stamp;         /* postage for this recipient (see stamp.h) */
+  unsigned stampbits;     /* its worth; 0: none */
+  unsigned stampwant;     /* the worth asked, while it is being found */
+  struct rs *stampnext;   /* in the queue of stamps to find */
   int64_t smtpwait;       /* next wait after a temporary SMTP failure */
 };
 
@@ -84,6 +89,7 @@ struct jobrec {
   int64_t flushed;
   int touched;            /* changed by the confirmation batch at hand */
   size_t nrelaying;       /* recipients with an im2k-remote running */
+  size_t nstamping;       /* recipients in the stamp queue */
   struct jobrec *next;
 };
 
@@ -119,7 +125,13 @@ static struct inflight *fl;
 static struct peer *peers;
 static size_t npeers;
 static uint64_t renotify_s = 1800, lifetime_s = 604800;
-static uint64_t remote_max = 20, smtpretry_s = 60;
+static uint64_t remote_max = 20, smtpretry_s = 60, postage_max = 24;
+/* the stamps to find, one at a time, a slice of STAMP_SLICE tries per
+ * turn of the loop so that notifications go on meanwhile */
+#define STAMP_SLICE 4096
+static struct rs *stampq, **stampq_tail = &stampq;
+static struct stamp_work stampw;
+static int stampw_started;
 static struct remote *remotes;
 static size_t nremotes;
 static struct discover *disc;
@@ -273,7 +285,7 @@ static void finish(struct jobrec *jr)
   struct jobrec **p;
   char path[64];
   size_t i;
-  if (jr->nrelaying) return; /* again when its im2k-remote is done */
+  if (jr->nrelaying || jr->nstamping) return; /* again when those are done */
   flush(jr);
   if (jr->dirty) return; /* keep it until its status is safe */
   snprintf(path, sizeof path, "cur/%s", jr->name);
@@ -714,6 +726,46 @@ static void remote_input(struct remote *x)
   }
 }
 
+/* stamp_queue: find a stamp worth bits for r before its next sending */
+static void stamp_queue(struct rs *r, unsigned bits)
+{
+  sched(r, -1);
+  if (r->stampwant) { if (bits > r->stampwant) r->stampwant = bits; return; } /* queued */
+  r->stampwant = bits;
+  r->stampnext = NULL;
+  *stampq_tail = r;
+  stampq_tail = &r->stampnext;
+  r->job->nstamping++;
+}
+
+/* stamp_work: a slice of the search for the first stamp in the queue */
+static void stamp_work(void)
+{
+  struct rs *r = stampq;
+  struct jobrec *jr;
+  uint64_t stamp;
+  if (!r) return;
+  if (!status_final(r->st.state)) {
+    if (!stampw_started) {
+      stamp_begin(&stampw, r->job->j.sender, r->st.rcpt, r->job->j.handle, r->stampwant);
+      stampw_started = 1;
+    }
+    if (!stamp_step(&stampw, STAMP_SLICE, &stamp)) return;
+    r->stamp = stamp;
+    r->stampbits = r->stampwant;
+    info("stamped %s %s: postage of %u bits after %llu tries", r->job->name, r->st.rcpt,
+         r->stampbits, (unsigned long long)stampw.next);
+    sched(r, now_ms());
+  }
+  stampw_started = 0;
+  stampq = r->stampnext;
+  if (!stampq) stampq_tail = &stampq;
+  r->stampwant = 0;
+  jr = r->job;
+  jr->nstamping--;
+  if (jr->nfinal == jr->j.nrcpt) finish(jr);
+}
+
 static void send_note(struct rs *r, int64_t now)
 {
   struct msg_note n;
@@ -752,6 +804,11 @@ static void send_note(struct rs *r, int64_t now)
     return;
   }
   r->dnsfail = 0;
+  if (postage > r->stampbits && postage <= postage_max) {
+    /* the receiver's record says what it asks of strangers: pay first */
+    stamp_queue(r, postage);
+    return;
+  }
   udp_addr(&sa, s.ip, s.inbox_port);
   pe = peer(&sa, s.pk);
   if (!pe) { sched(r, now + 1000); return; }
@@ -763,6 +820,7 @@ static void send_note(struct rs *r, int64_t now)
   token_make(n.token, tokenkey, n.handle, n.rcpt);
   wr_init(&w, body, PACKET_QBODY_MAX);
   msg_put_note(&w, &n);
+  if (r->stampbits) wr_u64(&w, r->stamp);
   if (w.err) { rs_set(r, STATUS_FAILED); return; }
   len = packet_seal_request(pkt, KIND_NOTIFY, pk, pe->k, body, w.pos, 0, reqid);
   if (len == -1) { rs_set(r, STATUS_FAILED); return; }
@@ -817,6 +875,20 @@ static void answer(const unsigned char *p, size_t n, const struct sockaddr_in *f
       rs->renotify = rs->renotify * 2 < RENOTIFY_MAX ? rs->renotify * 2 : RENOTIFY_MAX;
     } else if (st == MSG_TEMP) {
       sched(rs, now + rs->rto);
+    } else if (st == MSG_POSTAGE) {
+      unsigned bits = rd_u8(&r);
+      if (r.err || bits == 0 || bits > STAMP_MAX || bits <= rs->stampbits) {
+        sched(rs, now + rs->rto); /* a stamp it does not take: later, as TEMP */
+      } else if (bits > postage_max) {
+        char why[160];
+        snprintf(why, sizeof why, "the receiver's ISP asks for postage of %u bits; control/postagemax pays at most %u",
+                 bits, (unsigned)postage_max);
+        info("refused %s %s: %s", rs->job->name, rs->st.rcpt, why);
+        (void)status_reply(&rs->st, why);
+        rs_set(rs, STATUS_FAILED);
+        if (rs->job->nfinal == rs->job->j.nrcpt) finish(rs->job);
+      } else
+        stamp_queue(rs, bits);
     } else {
       info("refused %s %s (code %d)", rs->job->name, rs->st.rcpt, st);
       rs_set(rs, STATUS_FAILED);
@@ -890,6 +962,8 @@ int main(void)
     die(EXIT_PERM, "%s/control/lifetime: want seconds up to 31536000", home);
   if (ctl_uint(hfd, "control/concurrencyremote", 20, 1000, &remote_max) == -1 || remote_max == 0)
     die(EXIT_PERM, "%s/control/concurrencyremote: want a number from 1 to 1000", home);
+  if (ctl_uint(hfd, "control/postagemax", 24, STAMP_MAX, &postage_max) == -1)
+    die(EXIT_PERM, "%s/control/postagemax: want bits from 0 to %d", home, STAMP_MAX);
   if (ctl_uint(hfd, "control/smtpretry", 60, 3600, &smtpretry_s) == -1 || smtpretry_s == 0)
     die(EXIT_PERM, "%s/control/smtpretry: want seconds from 1 to 3600", home);
   remotes = calloc(remote_max, sizeof *remotes);
@@ -944,7 +1018,7 @@ int main(void)
     int64_t wait = nextdue() - now_ms(), dw = discover_tick(disc, now_ms());
     size_t i, nr;
     if (dw < wait) wait = dw;
-    if (wait < 0) wait = 0;
+    if (wait < 0 || stampq) wait = 0;
     if (wait > 1000) wait = 1000;
     pf[0].fd = ufd;
     pf[0].events = POLLIN;
@@ -986,6 +1060,7 @@ int main(void)
       confirmations();
       lastscan = now_ms();
     }
+    stamp_work();
     tick();
     stats();
   }

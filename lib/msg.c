@@ -48,6 +48,12 @@ void msg_put_note(struct wr *w, const struct msg_note *n)
   wr_bytes(w, n->token, MSG_TOKEN);
 }
 
+uint64_t msg_get_stamp(struct rd *r)
+{
+  if (r->err || r->len - r->pos < 8) return 0;
+  return rd_u64(r);
+}
+
 int msg_get_note(struct rd *r, struct msg_note *n)
 {
   msg_get_addr(r, n->sender);

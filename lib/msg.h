@@ -22,7 +22,9 @@ enum msg_status {
   MSG_NOENT = 1,   /* no such user, message, or a wrong token: permanent */
   MSG_TEMP = 2,    /* try again later (full, disk error) */
   MSG_BAD = 3,     /* malformed request: permanent */
-  MSG_DENIED = 4   /* the client key may not do this */
+  MSG_DENIED = 4,  /* the client key may not do this */
+  MSG_POSTAGE = 5  /* NOTIFY: send again with a stamp worth the u8 bits
+                    * that follow (see stamp.h) */
 };
 
 /* a notification, as sent by the sender's ISP and listed by the inbox */
@@ -37,6 +39,9 @@ struct msg_note {
 
 void msg_put_note(struct wr *w, const struct msg_note *n);
 int msg_get_note(struct rd *r, struct msg_note *n);
+/* msg_get_stamp: the NOTIFY body's optional u64 postage stamp after the
+ * note: 0 when fewer than 8 bytes are left (those must be padding). */
+uint64_t msg_get_stamp(struct rd *r);
 
 /* LIST request: user, cursor.  Response: status, more, count, then count
  * entries of (seq u64, note).  Entries with seq > cursor, oldest first. */

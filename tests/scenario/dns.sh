@@ -148,4 +148,64 @@ check "table entry wins over DNS (sent to its dead address: not notified)" \
   [ "$(stm | awk -v r=$RB@b.example '$4 == r && $5 == "queued"' | wc -l)" = 1 ]
 check "and notifyd tried it there" [ "$(stm | awk -v r=$RB@b.example '$4 == r && $5 == "queued" { print $6 }')" -ge 2 ]
 
+# 8. postage: b asks strangers (ISPs it knows only through DNS) for a
+# stamp; a's notifyd finds one and sends again; peers in the table pay
+# nothing
+sed -i '/^b.example:127.0.5.9/d' "$T/a/control/servers"; "$T/a/bin/im2k-servers"
+echo 16 >"$T/b/control/postage"
+svc -t "$T/svc/b-im2k-inboxd"
+sleep 1.2
+blog="$T/svc/b-im2k-inboxd/log/main/current"
+printf 'Subject: stamped\n\npaid\n' | as $SA a im2k-inject $RB@b.example
+hp=$(stm | tail -n 1 | cut -d' ' -f1)
+stamped() { grep -q "stamped $hp $RB@b.example: postage of 16 bits" "$T/svc/a-im2k-notifyd/log/main/current"; }
+waitfor 20 stamped
+check "postage: a's notifyd found a 16-bit stamp when b asked" stamped
+pnotified() { stm | grep "^$hp " | grep -q ' notified '; }
+waitfor 10 pnotified
+check "postage: then b's inbox took the notification" pnotified
+as $RB b im2k-pickup
+check "postage: delivered" [ "$(cat "$MD/new/"* | grep -c '^paid$')" = 1 ]
+# more than a's notifyd pays (control/postagemax, 24 by default): failed,
+# with the reason in the status
+echo 30 >"$T/b/control/postage"
+svc -t "$T/svc/b-im2k-inboxd"
+sleep 1.2
+printf 'Subject: too dear\n\nx\n' | as $SA a im2k-inject $RB@b.example
+hd=$(stm | tail -n 1 | cut -d' ' -f1)
+dear() { stm | grep "^$hd " | grep -q ' failed '; }
+waitfor 20 dear
+check "postage over control/postagemax: failed" dear
+dearwhy() { stm | grep "^$hd " | grep -q 'asks for postage of 30 bits; control/postagemax pays at most 24'; }
+check "postage over control/postagemax: the status says why" dearwhy
+# a record that publishes postage (p=16): the stamp is found before the
+# first notification, so the inbox never has to ask
+rm -f "$T/b/control/postage"
+svc -t "$T/svc/b-im2k-inboxd"
+TTL=1
+{ sed '/_im2k.b.example:v=/d' "$T/dns/data"; echo "'_im2k.b.example:$(txt b); p=12:1"; } >"$T/dns/data.new"
+mv "$T/dns/data.new" "$T/dns/data"; (cd "$T/dns" && tinydns-data) || die "tinydns-data"
+sleep 2 # the cached record (TTL 60) is still a's: restart a's notifyd
+svc -t "$T/svc/a-im2k-notifyd"
+sleep 1
+printf 'Subject: prepaid\n\nx\n' | as $SA a im2k-inject $RB@b.example
+hq=$(stm | tail -n 1 | cut -d' ' -f1)
+prepaid() { grep -q "stamped $hq $RB@b.example: postage of 12 bits" "$T/svc/a-im2k-notifyd/log/main/current"; }
+waitfor 20 prepaid
+check "postage in the DNS record (p=12): stamped before the first notification" prepaid
+qnotified() { stm | grep "^$hq " | grep -q ' notified '; }
+waitfor 10 qnotified
+check "postage in the DNS record: taken" qnotified
+# a peer in the table is no stranger: no stamp asked
+echo 20 >"$T/a/control/postage"
+echo "b.example:$(cut -d: -f2- "$T/b.server")" >>"$T/a/control/servers"; "$T/a/bin/im2k-servers"
+echo "a.example:$(cut -d: -f2- "$T/a.server")" >>"$T/b/control/servers"; "$T/b/bin/im2k-servers"
+svc -t "$T/svc/a-im2k-inboxd"
+sleep 1.2
+printf 'Subject: peer\n\nx\n' | as $RB b im2k-inject $SA@a.example
+peerok() { as $RB b im2k-status -m | grep ' notified ' | grep -q "$SA@a.example"; }
+waitfor 10 peerok
+check "postage is not asked of a peer in control/servers" peerok
+check "and b's notifyd found no stamp for it" sh -c "! grep -q 'stamped .* $SA@a.example' '$T/svc/b-im2k-notifyd/log/main/current'"
+
 [ "$FAILED" = 0 ]
