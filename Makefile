@@ -27,6 +27,7 @@ PROGS = im2k-inject/im2k-inject im2k-inject/im2k-smtpd im2k-archive/im2k-archive
   im2k-archive/im2k-status im2k-archive/im2k-setup im2k-archive/im2k-check \
   im2k-archive/im2k-mkarchive \
   im2k-notifyd/im2k-notifyd im2k-notifyd/im2k-inboxd im2k-notifyd/im2k-servers \
+  im2k-notifyd/im2k-remote \
   im2k-notifyd/im2k-users im2k-fetchd/im2k-fetchd im2k-pickup/im2k-pickup \
   im2k-pickup/im2k-keygen
 BINS = $(addprefix $(B)/bin/,$(notdir $(PROGS)))

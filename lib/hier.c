@@ -47,6 +47,7 @@ const struct hier hier[] = {
   PROG("im2k-pickup"),
   PROG("im2k-keygen"),
   PROG("im2k-smtpd"),
+  PROG("im2k-remote"),
 
   /* keys: root only; the daemons read them before they drop privilege */
   DIR_("keys", R, R, 0700),

@@ -176,7 +176,7 @@ static void test_progs(void)
     snprintf(p, sizeof p, "%s/%s", bin, hier[i].path + 4);
     CHECK(stat(p, &st) == 0 && S_ISREG(st.st_mode), "%s is built", hier[i].path);
   }
-  CHECK(nprog == 14, "14 programs, not %zu", nprog);
+  CHECK(nprog == 15, "15 programs, not %zu", nprog);
 }
 
 struct mode_row {
