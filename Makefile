@@ -36,7 +36,7 @@ UNITS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/t_*.c))
 UNITBINS = $(UNITS:%=$(B)/tests/%)
 TOOLS = $(B)/tests/im2k-probe $(B)/tests/im2k-relay $(B)/tests/im2k-notes $(B)/tests/im2k-index $(B)/tests/im2k-fault.so
 
-.PHONY: all test unit scenario demo demo-stop clean deps check-deps fuzz bench torture setup check
+.PHONY: all test unit scenario demo demo-stop clean deps check-deps fuzz bench torture setup check stampcost
 all: $(BINS) $(UNITBINS) $(TOOLS)
 
 $(B)/lib/auto_home.c: conf-home
@@ -120,13 +120,20 @@ fuzz:
 # benchmarks beside Postfix, nginx and NSD, on loopback (root, Debian):
 # installs what it needs, writes bench/results.md; never part of make test.
 # BENCHREPS runs of each (default 3), BENCHONLY limits the rows.
-BENCHTOOLS = $(B)/bench/udpbench $(B)/bench/im2kb-load
+BENCHTOOLS = $(B)/bench/udpbench $(B)/bench/im2kb-load $(B)/bench/stampcost
 $(B)/bench/udpbench: bench/udpbench.c
 	@mkdir -p $(@D)
 	$(CC) $(ALLCFLAGS) -o $@ $<
 $(B)/bench/im2kb-load: bench/im2kb-load.c $(B)/libim2k.a lib/*.h
 	@mkdir -p $(@D)
 	$(CC) $(ALLCFLAGS) -o $@ $< $(B)/libim2k.a $(LDLIBS)
+$(B)/bench/stampcost: bench/stampcost.c $(B)/libim2k.a lib/*.h
+	@mkdir -p $(@D)
+	$(CC) $(ALLCFLAGS) -o $@ $< $(B)/libim2k.a $(LDLIBS)
+# what postage costs a sender and its receiver (prints; no peer, no
+# results file): make stampcost
+stampcost: $(B)/bench/stampcost
+	@$(B)/bench/stampcost
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCHTOOLS)
 	@B=$(B) sh bench/run.sh
