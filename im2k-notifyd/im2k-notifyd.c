@@ -26,6 +26,8 @@
 #include "home.h"
 #include "job.h"
 #include "keys.h"
+#include "lines.h"
+#include "smtpc.h"
 #include "ctl.h"
 #include "msg.h"
 #include "priv.h"
@@ -45,6 +47,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -766,6 +769,54 @@ static void stamp_work(void)
   if (jr->nfinal == jr->j.nrcpt) finish(jr);
 }
 
+/* routed: 1 if control/smtproutes names domain (a line for it or for a
+ * .SUFFIX above it; the smarthost line, for every domain, does not
+ * count): such a domain goes over SMTP without a DNS lookup, unless
+ * control/servers lists it.  The file is read again when it changes,
+ * looked at at most once a second. */
+static int routed(const char *domain, int64_t now)
+{
+  static unsigned char *text;
+  static size_t tlen;
+  static int64_t checked = -1000000;
+  static struct stat seen;
+  struct lines l;
+  const char *line;
+  size_t n, dl = strlen(domain);
+  if (now - checked >= 1000) {
+    struct stat st;
+    checked = now;
+    if (fstatat(hfd, "control/smtproutes", &st, 0) == -1) {
+      free(text);
+      text = NULL;
+      tlen = 0;
+      memset(&seen, 0, sizeof seen);
+    } else if (st.st_ino != seen.st_ino || st.st_size != seen.st_size ||
+               st.st_mtim.tv_sec != seen.st_mtim.tv_sec || st.st_mtim.tv_nsec != seen.st_mtim.tv_nsec) {
+      unsigned char *p;
+      if (file_read(hfd, "control/smtproutes", 1 << 20, &p, &n) == 0) {
+        free(text);
+        text = p;
+        tlen = n;
+        seen = st;
+      } else
+        warn_sys("unable to read control/smtproutes");
+    }
+  }
+  if (!text) return 0;
+  lines_init(&l, text, tlen);
+  while (lines_next(&l, &line, &n) == 1) {
+    char dom[256];
+    struct smtpc_route rt;
+    size_t k;
+    if (smtpc_route_line(line, n, dom, &rt) == -1 || !dom[0]) continue;
+    k = strlen(dom);
+    if (k == dl && !strcasecmp(dom, domain)) return 1;
+    if (dom[0] == '.' && k < dl && !strcasecmp(dom, domain + dl - k)) return 1;
+  }
+  return 0;
+}
+
 static void send_note(struct rs *r, int64_t now)
 {
   struct msg_note n;
@@ -783,6 +834,10 @@ static void send_note(struct rs *r, int64_t now)
   if (!t) {
     warn_sys("unable to open control/servers.cdb");
     sched(r, now + 10000);
+    return;
+  }
+  if (routed(addr_domain(r->st.rcpt), now) && servers_lookup(t, addr_domain(r->st.rcpt), &s) == 0) {
+    relay(r, now); /* the operator says: over SMTP */
     return;
   }
   found = discover_find(disc, t, addr_domain(r->st.rcpt), &s, &postage, now);
