@@ -1,5 +1,6 @@
 # im2k: Internet Mail 2000.  `make` builds, `make test` tests, `make demo`
-# runs two ISPs end to end.  SAN=1 builds with ASan and UBSan.
+# runs two ISPs end to end, `make demo-smtp` one ISP and the old world
+# (SMTP in and out).  SAN=1 builds with ASan and UBSan.
 # `make setup DOMAIN=a.example IP=192.0.2.1` installs (the home named in
 # conf-home, under DESTDIR when set), `make check` checks the installation.
 
@@ -36,7 +37,7 @@ UNITS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/t_*.c))
 UNITBINS = $(UNITS:%=$(B)/tests/%)
 TOOLS = $(B)/tests/im2k-probe $(B)/tests/im2k-relay $(B)/tests/im2k-notes $(B)/tests/im2k-index $(B)/tests/im2k-fault.so
 
-.PHONY: all test unit scenario demo demo-stop clean deps check-deps fuzz bench torture setup check stampcost
+.PHONY: all test unit scenario demo demo-smtp demo-stop clean deps check-deps fuzz bench torture setup check stampcost
 all: $(BINS) $(UNITBINS) $(TOOLS)
 
 $(B)/lib/auto_home.c: conf-home
@@ -108,6 +109,13 @@ test: deps
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@B=$(B) KEEP=$(KEEP) sh tests/demo.sh
+# one ISP on 127.0.7.2 and the old world: swaks in through im2k-smtpd,
+# im2k-remote out to Postfix's smtp-sink on 127.0.7.3 (tinydns on
+# 127.0.7.4 says old.example has no im2k server); shares demo-run/ with
+# make demo, and demo-stop stops either
+demo-smtp: deps
+	@$(MAKE) --no-print-directory all
+	@B=$(B) KEEP=$(KEEP) sh tests/demo-smtp.sh
 demo-stop:
 	@sh tests/demo.sh stop
 

@@ -58,7 +58,7 @@ demouser() {
   if getent passwd "$1" >/dev/null; then
     getent passwd "$1" | cut -d: -f5 | grep -q '^im2k demo$' ||
       die "an account $1 exists that the demo did not make: not touching it"
-    usermod -d "$D/home/$1" "$1" || die "usermod $1"
+    [ "$(getent passwd "$1" | cut -d: -f6)" = "$D/home/$1" ] || usermod -d "$D/home/$1" "$1" || die "usermod $1"
   else
     useradd --no-create-home --home-dir "$D/home/$1" --shell /bin/sh -c "im2k demo" -U "$1" || die "useradd $1"
   fi
@@ -153,8 +153,8 @@ BOB_MAILDIR="$D/home/bob/Maildir"
 SINK="$D/sink"
 EOT
   trap - EXIT
-  say "new.example and smtp-sink keep running; . demo-run/env for im2k_send, im2k_status, im2k_pickup (bob), old_send (swaks --to ...), \$SINK; make demo-stop ends them"
+  say "new.example, smtp-sink and tinydns keep running; . demo-run/env for im2k_send, im2k_status, im2k_pickup (bob), old_send (swaks --to ...), \$SINK; make demo-stop ends them"
 else
   stop
-  say "stopped new.example and smtp-sink (make demo-smtp KEEP=1 leaves them running)"
+  say "stopped new.example, smtp-sink and tinydns (make demo-smtp KEEP=1 leaves them running)"
 fi
