@@ -110,9 +110,9 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@B=$(B) KEEP=$(KEEP) sh tests/demo.sh
 # one ISP on 127.0.7.2 and the old world: swaks in through im2k-smtpd,
-# im2k-remote out to Postfix's smtp-sink on 127.0.7.3 (tinydns on
-# 127.0.7.4 says old.example has no im2k server); shares demo-run/ with
-# make demo, and demo-stop stops either
+# im2k-remote out to Postfix's smtp-sink on 127.0.7.3 (old.example's
+# route in control/smtproutes); shares demo-run/ with make demo, and
+# demo-stop stops either
 demo-smtp: deps
 	@$(MAKE) --no-print-directory all
 	@B=$(B) KEEP=$(KEEP) sh tests/demo-smtp.sh

@@ -1,26 +1,25 @@
 #!/bin/sh
 # demo-smtp.sh: one im2k ISP and the old world, on loopback.  new.example
 # on 127.0.7.2 runs the im2k daemons and im2k-smtpd (port 2525).  The old
-# world: swaks, an SMTP client; Postfix's smtp-sink on 127.0.7.3:2525, the
-# mail server of old.example; tinydns on 127.0.7.4, old.example's DNS,
-# which has no TXT record at _im2k.old.example (no im2k server there; the
-# ISP's control/dnsip points at it).  (a) swaks sends bob@new.example a
-# message through im2k-smtpd; bob's im2k-pickup delivers it.  (b)
-# alice@new.example sends carol@old.example a message with im2k-inject;
-# im2k-notifyd hands it to im2k-remote, which delivers it over SMTP to
-# smtp-sink (the route is control/smtproutes); smtp-sink dumps it;
-# alice's im2k-status shows it relayed, with the server's reply.  All of
-# it is laid out under demo-run/, as for make demo (and in its place: a
-# demo left running is stopped first).  KEEP=1 leaves it running
-# (demo-run/env has shell functions to play with); "demo-smtp.sh stop" or
-# make demo-stop stops it.
+# world: swaks, an SMTP client, and Postfix's smtp-sink on 127.0.7.3:2525,
+# the mail server of old.example, which has no im2k server.  (a) swaks
+# sends bob@new.example a message through im2k-smtpd; bob's im2k-pickup
+# delivers it.  (b) alice@new.example sends carol@old.example a message
+# with im2k-inject; old.example has a line in control/smtproutes, so
+# im2k-notifyd hands the message to im2k-remote, which delivers it over
+# SMTP to smtp-sink; smtp-sink dumps it; alice's im2k-status shows it
+# relayed, with the server's reply.  All of it is laid out under
+# demo-run/, as for make demo (and in its place: a demo left running is
+# stopped first).  KEEP=1 leaves it running (demo-run/env has shell
+# functions to play with); "demo-smtp.sh stop" or make demo-stop stops
+# it.  No DNS: the ISP's control/dnsip is the tests' resolver that never
+# answers (tests/lib.sh).
 : "${B:=build/std}"
 TOP=$(pwd)
 say() { echo "demo: $*"; }
 [ "$(id -u)" = 0 ] || { echo "make demo-smtp: run as root: it creates accounts and runs daemons under their own accounts" >&2; exit 111; }
 ISPIP=127.0.7.2
 SINKIP=127.0.7.3
-DNSIP=127.0.7.4
 
 if [ -L demo-run ] || [ -d demo-run ]; then
   D=$(cd demo-run 2>/dev/null && pwd -P)
@@ -29,9 +28,8 @@ if [ "$1" = stop ]; then
   [ -n "$D" ] || { say "nothing to stop"; exit 0; }
   T=$D; . tests/lib.sh; stop; say "stopped"; exit 0
 fi
-SWAKS=$(command -v swaks) && SINK=$(PATH="$PATH:/usr/sbin" command -v smtp-sink) &&
-  TINYDNS=$(PATH="$PATH:/usr/sbin" command -v tinydns) && TINYDNSDATA=$(PATH="$PATH:/usr/sbin" command -v tinydns-data) ||
-  { echo "make demo-smtp: needs swaks, smtp-sink and tinydns (Debian: swaks, postfix, tinydns); make demo-smtp installs them" >&2; exit 111; }
+SWAKS=$(command -v swaks) && SINK=$(PATH="$PATH:/usr/sbin" command -v smtp-sink) ||
+  { echo "make demo-smtp: needs swaks and smtp-sink (Debian: swaks, postfix); make demo-smtp installs them" >&2; exit 111; }
 if [ -n "$D" ] && [ -f "$D/svscan.pid" ]; then
   T=$D; . tests/lib.sh; stop
 fi
@@ -75,7 +73,6 @@ receiver new bob
 sender new alice
 sender new "$GW"
 echo "$ISPIP 2525" >"$T/new/control/smtplisten"
-echo "$DNSIP" >"$T/new/control/dnsip"
 echo "old.example:$SINKIP:2525" >>"$T/new/control/smtproutes"
 say "new.example's control/smtproutes:"
 sed 's/^/demo:   | /' "$T/new/control/smtproutes"
@@ -88,17 +85,6 @@ exec 2>&1
 exec $SINK -u nobody -h mx.old.example -d $D/sink/msg. $SINKIP:2525 10
 EOT
 chmod 755 "$T/svc/old-smtp-sink/run"
-say "old.example's DNS: tinydns on $DNSIP, with no TXT record at _im2k.old.example"
-mkdir -p "$D/dns/root" "$T/svc/old-tinydns" || die "mkdir dns"
-printf '.old.example:%s:ns.old.example:300\n@old.example:%s:mx.old.example:10:300\n' $DNSIP $SINKIP >"$D/dns/root/data"
-(cd "$D/dns/root" && "$TINYDNSDATA") || die "tinydns-data failed"
-sed 's/^/demo:   | /' "$D/dns/root/data"
-cat >"$T/svc/old-tinydns/run" <<EOT
-#!/bin/sh
-exec 2>&1
-exec env - IP=$DNSIP ROOT=$D/dns/root UID=$(id -u nobody) GID=$(id -g nobody) $TINYDNS
-EOT
-chmod 755 "$T/svc/old-tinydns/run"
 # every service the ISP has: inboxd, fetchd, notifyd, smtpd
 mkdir -p "$T/svc"
 for s in "$T"/new/service/*; do ln -sfn "$s" "$T/svc/new-${s##*/}"; done
@@ -153,8 +139,8 @@ BOB_MAILDIR="$D/home/bob/Maildir"
 SINK="$D/sink"
 EOT
   trap - EXIT
-  say "new.example, smtp-sink and tinydns keep running; . demo-run/env for im2k_send, im2k_status, im2k_pickup (bob), old_send (swaks --to ...), \$SINK; make demo-stop ends them"
+  say "new.example and smtp-sink keep running; . demo-run/env for im2k_send, im2k_status, im2k_pickup (bob), old_send (swaks --to ...), \$SINK; make demo-stop ends them"
 else
   stop
-  say "stopped new.example, smtp-sink and tinydns (make demo-smtp KEEP=1 leaves them running)"
+  say "stopped new.example and smtp-sink (make demo-smtp KEEP=1 leaves them running)"
 fi
