@@ -263,9 +263,10 @@ static void data(void)
     ssize_t r = pread(0, chunk, want, (off_t)off);
     if (r == -1 && errno == EINTR) continue;
     if (r <= 0) {
+      int e = errno;
       hangup();
       if (r == 0) result('Z', "the message on stdin shrank while it was sent");
-      result('Z', "unable to read the message: %s", strerror(errno));
+      result('Z', "unable to read the message: %s", strerror(e));
     }
     k = smtpc_data_feed(&d, chunk, (size_t)r, wire);
     if (put(wire, k, remote_ms) == -1) {

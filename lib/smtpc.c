@@ -61,11 +61,12 @@ static void line(struct smtpc_reply *r, size_t n)
     r->done = 1;
     return;
   }
-  if (++r->lines > SMTPC_LINES_MAX) {
+  if (r->lines == SMTPC_LINES_MAX) {
     r->err = SMTPC_TOOLONG;
     r->done = 1;
     return;
   }
+  r->lines++;
   last = n == 3 || l[3] == ' ';
   if (r->lines > 1) {
     if (keyword(l + 4, n - 4, "8BITMIME")) r->ext |= SMTPC_EXT_8BITMIME;
@@ -82,11 +83,12 @@ size_t smtpc_reply_feed(struct smtpc_reply *r, const unsigned char *in, size_t n
   if (r->done) return 0;
   for (i = 0; i < n; i++) {
     unsigned char c = in[i];
-    if (++r->linelen > SMTPC_LINE_MAX) {
+    if (r->linelen == SMTPC_LINE_MAX) {
       r->err = SMTPC_TOOLONG;
       r->done = 1;
       return i + 1;
     }
+    r->linelen++;
     if (c != '\n') {
       r->line[r->linelen - 1] = (char)c;
       continue;
@@ -194,8 +196,14 @@ int smtpc_route_line(const char *l, size_t n, char dom[256], struct smtpc_route 
       ip[hl] = 0;
       isip = inet_pton(AF_INET, ip, &a) == 1;
     }
-    /* a name that is all digits and dots is a mistyped address */
-    if (!isip && (!domain_check(h, hl) || strspn(h, "0123456789.") >= hl)) goto bad;
+    if (!isip) {
+      /* a name that is all digits and dots is a mistyped address */
+      size_t i, digits = 0;
+      if (!domain_check(h, hl)) goto bad;
+      for (i = 0; i < hl; i++)
+        if ((h[i] >= '0' && h[i] <= '9') || h[i] == '.') digits++;
+      if (digits == hl) goto bad;
+    }
   }
   lower(r->host, h, hl);
   return 0;

@@ -35,8 +35,9 @@ struct smtpc_reply {
   enum smtpc_err err;
   int code;            /* 200 to 599, from the first line */
   unsigned ext;        /* SMTPC_EXT_* named on lines 2 on */
-  size_t lines;        /* whole lines read */
-  size_t linelen;      /* bytes of the line being read, LF included */
+  size_t lines;        /* whole lines read, at most SMTPC_LINES_MAX */
+  size_t linelen;      /* bytes of the line being read, LF included, at
+                        * most SMTPC_LINE_MAX */
   char line[SMTPC_LINE_MAX];
   size_t textlen;
   char text[SMTPC_TEXT_MAX + 1];

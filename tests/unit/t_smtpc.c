@@ -324,6 +324,19 @@ static void test_route_lines(void)
       CHECK(!strcmp(dom, t->dom) && !strcmp(r.host, t->host) && r.port == t->port,
             "route line %zu: \"%s\" \"%s\" %u", i, dom, r.host, (unsigned)r.port);
   }
+  /* lines in a buffer of their exact length, no NUL after them (the
+   * text of a file): nothing is read past the end */
+  for (i = 0; i < sizeof lines_t / sizeof lines_t[0]; i++) {
+    const struct line_row *t = &lines_t[i];
+    size_t n = strlen(t->line);
+    char *p = malloc(n ? n : 1);
+    int rc;
+    if (!p) unit_fatal("t_smtpc", "malloc");
+    memcpy(p, t->line, n);
+    rc = smtpc_route_line(p, n, dom, &r);
+    CHECK((rc == 0) == t->ok, "route line %zu unterminated: %d", i, rc);
+    free(p);
+  }
   /* a line longer than a domain */
   {
     char l[600];
