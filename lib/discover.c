@@ -47,14 +47,34 @@ struct discover {
   int64_t last;
 };
 
-static int tagval(const char *p, size_t n, const char *tag, const char **v, size_t *vl)
+/* field: one "tag=value" of the list, already trimmed: spaces and tabs
+ * may stand around '=' (the tag-list of RFC 6376 3.2); a tag is a letter,
+ * then letters, digits or '_'.  0, or -1 when it is no such field. */
+static int field(const char *p, size_t n, const char **tag, size_t *tl, const char **v,
+                 size_t *vl)
 {
-  size_t tl = strlen(tag);
-  if (n < tl + 1 || memcmp(p, tag, tl) || p[tl] != '=') return 0;
-  *v = p + tl + 1;
-  *vl = n - tl - 1;
-  return 1;
+  const char *eq = memchr(p, '=', n);
+  size_t i, a;
+  if (!eq) return -1;
+  a = (size_t)(eq - p);
+  i = a;
+  while (i > 0 && (p[i - 1] == ' ' || p[i - 1] == '\t')) i--;
+  if (i == 0) return -1;
+  *tag = p;
+  *tl = i;
+  for (i = 0; i < *tl; i++) {
+    char c = p[i];
+    int alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    if (!alpha && (i == 0 || !((c >= '0' && c <= '9') || c == '_'))) return -1;
+  }
+  a++;
+  while (a < n && (p[a] == ' ' || p[a] == '\t')) a++;
+  *v = p + a;
+  *vl = n - a;
+  return 0;
 }
+
+static int is(const char *tag, size_t tl, char c) { return tl == 1 && tag[0] == c; }
 
 int discover_txt_parse(const char *txt, size_t n, struct server *out, unsigned *postage)
 {
@@ -63,15 +83,17 @@ int discover_txt_parse(const char *txt, size_t n, struct server *out, unsigned *
   struct in_addr ia;
   memset(out, 0, sizeof *out);
   *postage = 0;
+  if (memchr(txt, 0, n)) goto bad; /* inet_pton would stop at it */
   while (i <= n) {
-    size_t a = i, b, vl;
-    const char *v;
+    size_t a = i, b, vl, tl;
+    const char *v, *tag;
     uint64_t x;
     while (i < n && txt[i] != ';') i++;
     b = i++;
     while (a < b && (txt[a] == ' ' || txt[a] == '\t')) a++;
     while (b > a && (txt[b - 1] == ' ' || txt[b - 1] == '\t')) b--;
     if (k++ == 0) {
+      /* exactly the prefix the record is chosen by (dns_txt_answer) */
       if (b - a != 7 || memcmp(txt + a, DISCOVER_PREFIX, 7)) goto bad;
       continue;
     }
@@ -79,29 +101,31 @@ int discover_txt_parse(const char *txt, size_t n, struct server *out, unsigned *
       if (i > n) break; /* a final ';' */
       goto bad;
     }
-    if (tagval(txt + a, b - a, "a", &v, &vl)) {
+    /* a tag has a value; other tags are for later versions */
+    if (field(txt + a, b - a, &tag, &tl, &v, &vl) == -1) goto bad;
+    if (is(tag, tl, 'v')) goto bad; /* a second version */
+    if (is(tag, tl, 'a')) {
       if (have & 1 || vl == 0 || vl >= sizeof out->ip) goto bad;
       memcpy(out->ip, v, vl);
       out->ip[vl] = 0;
       if (inet_pton(AF_INET, out->ip, &ia) != 1) goto bad;
       have |= 1;
-    } else if (tagval(txt + a, b - a, "n", &v, &vl)) {
+    } else if (is(tag, tl, 'n')) {
       if (have & 2 || scan_u64(v, vl, 65535, &x) == -1 || x == 0) goto bad;
       out->inbox_port = (uint16_t)x;
       have |= 2;
-    } else if (tagval(txt + a, b - a, "f", &v, &vl)) {
+    } else if (is(tag, tl, 'f')) {
       if (have & 4 || scan_u64(v, vl, 65535, &x) == -1 || x == 0) goto bad;
       out->fetch_port = (uint16_t)x;
       have |= 4;
-    } else if (tagval(txt + a, b - a, "k", &v, &vl)) {
+    } else if (is(tag, tl, 'k')) {
       if (have & 8 || hex_decode(out->pk, 32, v, vl) == -1) goto bad;
       have |= 8;
-    } else if (tagval(txt + a, b - a, "p", &v, &vl)) {
+    } else if (is(tag, tl, 'p')) {
       if (have & 16 || scan_u64(v, vl, POSTAGE_MAX, &x) == -1) goto bad;
       *postage = (unsigned)x;
       have |= 16;
-    } else if (!memchr(txt + a, '=', b - a))
-      goto bad; /* other tags are for later versions; a tag has a value */
+    }
   }
   if ((have & 15) != 15) goto bad;
   return 0;

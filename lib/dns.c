@@ -213,46 +213,39 @@ int dns_txt_answer(const unsigned char *p, size_t n, const char *name, const cha
   return DNS_NONE;
 }
 
-static int mxcmp(const void *a, const void *b)
-{
-  const struct dns_mx *x = a, *y = b;
-  return (int)x->pref - (int)y->pref;
-}
-
 int dns_mx_answer(const unsigned char *p, size_t n, const char *name, struct dns_mx *mx,
                   int *nmx, uint32_t *ttl)
 {
   ns_msg m;
-  int i, cnt, r = records(p, n, name, ns_t_mx, &m, ttl);
+  int i, j, cnt, r = records(p, n, name, ns_t_mx, &m, ttl);
   *nmx = 0;
   if (r != DNS_FOUND) return r;
   *ttl = DNS_TTL_MAX;
   cnt = ns_msg_count(m, ns_s_an);
-  for (i = 0; i < cnt && *nmx < DNS_MX_MAX; i++) {
+  for (i = 0; i < cnt; i++) {
     ns_rr rr;
     const unsigned char *d;
-    struct dns_mx *x = &mx[*nmx];
+    struct dns_mx x;
     if (ns_parserr(&m, ns_s_an, i, &rr) == -1) return DNS_FAIL;
     if (ns_rr_type(rr) != ns_t_mx || ns_rr_class(rr) != ns_c_in) continue;
     if (ns_rr_rdlen(rr) < 3) return DNS_FAIL;
     d = ns_rr_rdata(rr);
-    x->pref = (uint16_t)((d[0] << 8) | d[1]);
-    if (dn_expand(ns_msg_base(m), ns_msg_end(m), d + 2, x->host, sizeof x->host) < 0)
+    x.pref = (uint16_t)((d[0] << 8) | d[1]);
+    if (dn_expand(ns_msg_base(m), ns_msg_end(m), d + 2, x.host, sizeof x.host) < 0)
       return DNS_FAIL;
-    if (!x->host[0]) continue; /* "." : a null MX (RFC 7505) */
+    if (!x.host[0]) continue; /* "." : a null MX (RFC 7505) */
     if (clampttl(ns_rr_ttl(rr), DNS_TTL_MAX) < *ttl) *ttl = clampttl(ns_rr_ttl(rr), DNS_TTL_MAX);
-    (*nmx)++;
+    /* kept sorted as they come, equal preferences in the order given;
+     * when full, the worst is dropped: the best DNS_MX_MAX are kept,
+     * whatever the order of the answer */
+    j = *nmx;
+    while (j > 0 && mx[j - 1].pref > x.pref) j--;
+    if (j == DNS_MX_MAX) continue;
+    if (*nmx < DNS_MX_MAX) (*nmx)++;
+    memmove(&mx[j + 1], &mx[j], (size_t)(*nmx - 1 - j) * sizeof *mx);
+    mx[j] = x;
   }
-  if (!*nmx) return DNS_NONE;
-  /* equal preferences in the order given (qsort is not stable: a stable
-   * insertion sort on at most DNS_MX_MAX entries) */
-  for (i = 1; i < *nmx; i++) {
-    struct dns_mx t = mx[i];
-    int j = i;
-    while (j > 0 && mxcmp(&mx[j - 1], &t) > 0) { mx[j] = mx[j - 1]; j--; }
-    mx[j] = t;
-  }
-  return DNS_FOUND;
+  return *nmx ? DNS_FOUND : DNS_NONE;
 }
 
 int dns_a_answer(const unsigned char *p, size_t n, const char *name, struct in_addr *a,
