@@ -22,7 +22,7 @@ SAN="address,undefined"
 COMMON="-g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=all -Ilib -I$B"
 LIBCFLAGS="$WARN $LIBWERROR $COMMON -fsanitize=fuzzer-no-link,$SAN"
 FUZZCFLAGS="$WARN $WERROR $COMMON -fsanitize=fuzzer,$SAN"
-LDLIBS="-lsodium -lcdb"
+LDLIBS="-lsodium -lcdb -lresolv"
 
 mkdir -p "$B/obj"
 
