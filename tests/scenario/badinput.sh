@@ -189,6 +189,32 @@ done
 echo 1 >"$T/a/control/renotify"
 svc -t "$T/svc/a-im2k-notifyd"
 sleep 1.5
+# the other files the daemons read at start: each bad value stops the
+# daemon with the file's name in the log
+# badctl SERVICE FILE VALUE...: each VALUE in FILE makes SERVICE say FILE
+badctl() {
+  _s=$1 _f=$2; shift 2
+  _i=${_s%%-*} _log="$T/svc/$_s/log/main/current"
+  rm -f "$T/ctl.saved"; [ -f "$T/$_i/control/$_f" ] && cp "$T/$_i/control/$_f" "$T/ctl.saved"
+  for _v in "$@"; do
+    printf '%s\n' "$_v" >"$T/$_i/control/$_f"
+    _n0=$(grep -c "control/$_f" "$_log")
+    svc -t "$T/svc/$_s"
+    said() { [ "$(grep -c "control/$_f" "$_log")" -gt "$_n0" ]; }
+    waitfor 5 said
+    check "control/$_f '$_v': ${_s#*-} stops and says why" said
+  done
+  rm -f "$T/$_i/control/$_f"
+  [ -f "$T/ctl.saved" ] && mv "$T/ctl.saved" "$T/$_i/control/$_f"
+  svc -t "$T/svc/$_s"
+  sleep 1.2
+}
+badctl a-im2k-notifyd dnsip 'not an address' '127.0.0.1:0' '127.0.0.1:65536' '1.2.3'
+badctl a-im2k-notifyd concurrencyremote 0 1001 x
+badctl a-im2k-notifyd smtpretry 0 3601 -1
+badctl a-im2k-notifyd postagemax 41 x
+badctl b-im2k-inboxd dnsip '::1' 'x:53'
+badctl b-im2k-inboxd postage 0 41 abc
 
 # 4. records on disk
 isup() { svstat "$T/svc/$1" | grep -q ': up'; }
