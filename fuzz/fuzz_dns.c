@@ -112,9 +112,9 @@ static void one_mx(const uint8_t *p, size_t n, const char *name)
   if (mx[DNS_MX_MAX].pref != 0x7f7f || mx[DNS_MX_MAX].host[0] != 0x7f) abort();
   if (r == DNS_FAIL) return;
   answered(p, n, name, ns_t_mx);
-  if (r == DNS_NONE) {
+  if (r == DNS_NONE || r == DNS_NULLMX) {
     if (nmx != 0) abort();
-    ttl_in(ttl, DNS_TTL_MAX); /* a null MX's none keeps DNS_TTL_MAX */
+    ttl_in(ttl, DNS_TTL_MAX); /* a null MX's answer keeps DNS_TTL_MAX */
     return;
   }
   if (r != DNS_FOUND || nmx < 1 || nmx > DNS_MX_MAX) abort();

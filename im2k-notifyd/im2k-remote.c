@@ -373,6 +373,7 @@ static void route(void)
   dnsconf(&dc);
   r = dns_mx(&dc, domain, mx, &nmx);
   if (r == DNS_FAIL) result('Z', "temporary DNS failure looking up the MX records of %s", domain);
+  if (r == DNS_NULLMX) result('D', "%s takes no mail (its MX record is the null MX of RFC 7505)", domain);
   if (r == DNS_NONE) {
     /* no mail exchanger: the domain's own address (RFC 5321 5.1) */
     r = dns_a(&dc, domain, a, MXADDRS_MAX, &na);

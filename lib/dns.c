@@ -216,6 +216,7 @@ int dns_txt_answer(const unsigned char *p, size_t n, const char *name, const cha
 int dns_mx_answer(const unsigned char *p, size_t n, const char *name, struct dns_mx *mx,
                   int *nmx, uint32_t *ttl)
 {
+  int sawnull = 0;
   ns_msg m;
   int i, j, cnt, r = records(p, n, name, ns_t_mx, &m, ttl);
   *nmx = 0;
@@ -233,7 +234,7 @@ int dns_mx_answer(const unsigned char *p, size_t n, const char *name, struct dns
     x.pref = (uint16_t)((d[0] << 8) | d[1]);
     if (dn_expand(ns_msg_base(m), ns_msg_end(m), d + 2, x.host, sizeof x.host) < 0)
       return DNS_FAIL;
-    if (!x.host[0]) continue; /* "." : a null MX (RFC 7505) */
+    if (!x.host[0]) { sawnull = 1; continue; } /* "." : a null MX (RFC 7505) */
     if (clampttl(ns_rr_ttl(rr), DNS_TTL_MAX) < *ttl) *ttl = clampttl(ns_rr_ttl(rr), DNS_TTL_MAX);
     /* kept sorted as they come, equal preferences in the order given;
      * when full, the worst is dropped: the best DNS_MX_MAX are kept,
@@ -245,6 +246,7 @@ int dns_mx_answer(const unsigned char *p, size_t n, const char *name, struct dns
     memmove(&mx[j + 1], &mx[j], (size_t)(*nmx - 1 - j) * sizeof *mx);
     mx[j] = x;
   }
+  if (!*nmx && sawnull) return DNS_NULLMX;
   return *nmx ? DNS_FOUND : DNS_NONE;
 }
 

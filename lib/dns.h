@@ -15,7 +15,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum { DNS_FAIL = -1, DNS_NONE = 0, DNS_FOUND = 1 };
+enum { DNS_FAIL = -1, DNS_NONE = 0, DNS_FOUND = 1,
+       DNS_NULLMX = 2 /* dns_mx only: the domain's one MX is "." (RFC 7505):
+                       * it takes no mail */ };
 
 #define DNS_SERVERS 3
 #define DNS_TXT_MAX 512    /* the one TXT string we keep, its strings joined */
@@ -54,7 +56,8 @@ struct dns_mx {
 };
 /* dns_mx_answer: the MX records of an answer to an MX query for name,
  * sorted by preference (at most DNS_MX_MAX); DNS_NONE when there are none
- * (the caller then uses the name's own address, RFC 5321 5.1). */
+ * (the caller then uses the name's own address, RFC 5321 5.1);
+ * DNS_NULLMX when the only ones are null MX records ("."). */
 int dns_mx_answer(const unsigned char *p, size_t n, const char *name, struct dns_mx *mx,
                   int *nmx, uint32_t *ttl);
 /* dns_a_answer: the IPv4 addresses of an answer to an A query for name
