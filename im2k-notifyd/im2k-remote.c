@@ -15,6 +15,7 @@
 #include "dns.h"
 #include "file.h"
 #include "home.h"
+#include "servers.h"
 #include "smtpc.h"
 #include "udp.h"
 
@@ -42,6 +43,10 @@ static const char *domain, *sender, *rcpt;
 static char me[256], home[HOME_MAX];
 static int homefd;
 static int connect_ms, remote_ms;
+/* the address connections leave from: control/outgoingip (must be
+ * bound), else this ISP's own address (bound when it is local) */
+static struct in_addr outip;
+static int outset, outmust;
 
 /* the message: its length on stdin, on the wire, and whether it has
  * bytes over 127 */
@@ -226,6 +231,19 @@ static int dial(const struct target *t)
   if (fd == -1) {
     snprintf(lasterr, sizeof lasterr, "unable to make a socket: %s", strerror(errno));
     return -1;
+  }
+  if (outset) {
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_addr = outip;
+    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) == -1 && (outmust || errno != EADDRNOTAVAIL)) {
+      char o[INET_ADDRSTRLEN];
+      if (!inet_ntop(AF_INET, &outip, o, sizeof o)) snprintf(o, sizeof o, "?");
+      snprintf(lasterr, sizeof lasterr, "unable to bind the outgoing address %s: %s", o, strerror(errno));
+      close(fd);
+      fd = -1;
+      return -1;
+    }
   }
   memset(&sa, 0, sizeof sa);
   sa.sin_family = AF_INET;
@@ -442,6 +460,19 @@ int main(int argc, char **argv)
   if (ctl_uint(homefd, "control/timeoutremote", 1200, 86400, &v) == -1 || v == 0)
     die(EXIT_TEMP, "%s/control/timeoutremote: want a number of seconds from 1 to 86400", home);
   remote_ms = (int)v * 1000;
+  {
+    char ip[64];
+    struct server self;
+    char m2[256];
+    int r = ctl_line(homefd, "control/outgoingip", ip, sizeof ip);
+    if (r == -1 && errno != ENOENT)
+      die(EXIT_TEMP, "%s/control/outgoingip: want one IPv4 address", home);
+    if (r == 1) {
+      if (inet_pton(AF_INET, ip, &outip) != 1) die(EXIT_TEMP, "%s/control/outgoingip: want one IPv4 address", home);
+      outset = outmust = 1;
+    } else if (servers_me(homefd, m2, &self) == 0 && inet_pton(AF_INET, self.ip, &outip) == 1)
+      outset = 1;
+  }
   scan();
   route();
   for (i = 0; i < ntg; i++) attempt(&tg[i]);

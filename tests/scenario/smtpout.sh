@@ -56,6 +56,7 @@ check "smtp-sink got one message" [ "$(ls "$T/d3" | wc -l)" = 1 ]
 check "its envelope: our sender and the recipient" \
   sh -c "grep -qx 'X-Mail-Args: <$SA@o.example>' '$T/d3/$f' && grep -qx 'X-Rcpt-Args: <carol@old.example>' '$T/d3/$f'"
 check "its body: the message, the dot line intact" grep -q '^\.a dot$' "$T/d3/$f"
+check "it came from the ISP's own address" grep -qx 'X-Client-Addr: 127.0.9.2' "$T/d3/$f"
 check "human form: an SMTP line under the recipient" \
   sh -c "cd / && setuidgid $SA '$T/o/bin/im2k-status' | grep -q '^ *SMTP: 127.0.9.3 said: 250 '"
 waitfor 5 sh -c "[ -z \"\$(ls '$T/o/queue/job/cur')\" ]"
