@@ -144,8 +144,8 @@ struct discover *discover_new(const struct dns_conf *c, size_t slots)
   if (!d->e) { free(d); return NULL; }
   d->n = slots;
   d->conf = *c;
-  d->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (d->fd == -1) { free(d->e); free(d); return NULL; }
+  d->fd = -1; /* made by the first query: a daemon whose peers are all in
+               * its table spends no descriptor on DNS */
   crypto_shorthash_keygen(d->hkey);
   d->tokens = RATE;
   d->last = now_ms();
@@ -155,7 +155,7 @@ struct discover *discover_new(const struct dns_conf *c, size_t slots)
 void discover_free(struct discover *d)
 {
   if (!d) return;
-  close(d->fd);
+  if (d->fd != -1) close(d->fd);
   free(d->e);
   free(d);
 }
@@ -195,7 +195,8 @@ static void ask(struct discover *d, struct dentry *x, int64_t now)
     return;
   }
   d->stats[0]++;
-  if (sendto(d->fd, q, (size_t)ql, 0, (const struct sockaddr *)ns, sizeof *ns) == -1) {
+  if (d->fd == -1) d->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (d->fd != -1 && sendto(d->fd, q, (size_t)ql, 0, (const struct sockaddr *)ns, sizeof *ns) == -1) {
     /* counts as a try unanswered */
   }
 }
@@ -304,6 +305,7 @@ static void answer(struct discover *d, const unsigned char *p, size_t n, int64_t
 void discover_input(struct discover *d, int64_t now)
 {
   unsigned char p[4096];
+  if (d->fd == -1) return;
   for (;;) {
     struct sockaddr_in sa;
     socklen_t sl = sizeof sa;

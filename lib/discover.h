@@ -33,7 +33,8 @@ struct discover;
  * name servers in c; NULL with errno. */
 struct discover *discover_new(const struct dns_conf *c, size_t slots);
 void discover_free(struct discover *d);
-/* discover_fd: the socket the answers come to (poll it for POLLIN). */
+/* discover_fd: the socket the answers come to (poll it for POLLIN); -1
+ * before the first query (poll ignores it). */
 int discover_fd(const struct discover *d);
 
 /* discover_find: the server of domain.  t may be NULL (no table).
