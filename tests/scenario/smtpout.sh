@@ -29,7 +29,7 @@ mailuser $SA "$T/home/$SA"
 isp o o.example 127.0.9.2
 sender o $SA
 printf '%s\n' "old.example:127.0.9.3:2525" "hard.example:127.0.9.4:2525" \
-  "soft.example:127.0.9.5:2525" >"$T/o/control/smtproutes"
+  "soft.example:127.0.9.5:2525" "slow.example:127.0.9.6:2525" >"$T/o/control/smtproutes"
 echo 1 >"$T/o/control/smtpretry"
 sink 127.0.9.3 "$T/d3"
 sink 127.0.9.4 "$T/d4" -f RCPT
@@ -85,7 +85,47 @@ waitfor 30 is $h3 erin@soft.example relayed
 check "4xx, then the server takes it: relayed" is $h3 erin@soft.example relayed
 check "4xx: the server has it once" [ "$(ls "$T/d5" | wc -l)" = 1 ]
 
-# 4. a relayed message cannot be withdrawn (it is out of our hands)
+# 4. im2k-remote killed in the middle of a session (the server waits 30 s
+# before answering DATA): no result is no success; the recipient stays
+# queued, with the reason, and is relayed on the next try (the server may
+# then have it twice: documented in im2k-notifyd(8))
+sink 127.0.9.6 "$T/d6" -w 30
+SLOW=$SPID
+as $SA o im2k-inject frank@slow.example <"$T/m1"
+h4=$(hof frank@slow.example)
+remoterunning() { pgrep -f "im2k-remote slow.example" >/dev/null; }
+waitfor 10 remoterunning
+sleep 0.5
+pkill -KILL -f "im2k-remote slow.example"
+killed() { line $h4 frank@slow.example | grep -q ' queued .*im2k-remote gave no result (signal 9)'; }
+waitfor 10 killed
+check "im2k-remote killed: queued, and the status says why" killed
+# the whole message had gone out before the kill: the server keeps it
+# without our having read its 250 (the duplicate window of RFC 1047)
+n6=$(ls "$T/d6" | wc -l)
+halt $SLOW
+sink 127.0.9.6 "$T/d6"
+waitfor 15 is $h4 frank@slow.example relayed
+check "im2k-remote killed: relayed on the next try" is $h4 frank@slow.example relayed
+check "im2k-remote killed: the server has it, at most once more than before the retry" \
+  [ "$(ls "$T/d6" | wc -l)" = $((n6 + 1)) ]
+
+# 5. notifyd killed while im2k-remote waits for the server: the message
+# is relayed after the restart (the server may see it twice: documented)
+sink 127.0.9.7 "$T/d7" -w 3
+echo "late.example:127.0.9.7:2525" >>"$T/o/control/smtproutes"
+sleep 1.2
+as $SA o im2k-inject gina@late.example <"$T/m1"
+h5=$(hof gina@late.example)
+lateremote() { pgrep -f "im2k-remote late.example" >/dev/null; }
+waitfor 10 lateremote
+svc -k "$T/svc/o-im2k-notifyd"
+waitfor 20 is $h5 gina@late.example relayed
+check "notifyd killed while relaying: relayed after its restart" is $h5 gina@late.example relayed
+n7=$(ls "$T/d7" | wc -l)
+check "notifyd killed while relaying: the server has it once or twice, never lost" [ "$n7" -ge 1 -a "$n7" -le 2 ]
+
+# 6. a relayed message cannot be withdrawn (it is out of our hands)
 as $SA o im2k-archive -c "$h1" >"$T/out" 2>&1
 rc=$?
 check "withdrawing a relayed message is refused (exit 100)" [ $rc = 100 ]
