@@ -98,7 +98,13 @@ static int list(struct ctx *c, const char *addr, uint32_t *uid)
   if (n > LOCAL_MAX) return 0;
   memcpy(local, addr, n);
   local[n] = 0;
-  return lists_lookup(c->hfd, local, uid);
+  {
+    /* kept open as a private copy, taken again when the file changes */
+    static struct table_kept lists = TABLE_KEPT("control/lists.cdb");
+    struct table *t = table_kept(&lists, c->hfd, now_ms());
+    if (!t) return errno == ENOENT ? 0 : -1;
+    return lists_get(t, local, uid);
+  }
 }
 
 /* listed: 1 if a fetch or confirmation of handle for rcpt is a list

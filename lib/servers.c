@@ -140,14 +140,22 @@ int lists_row(const char *l, size_t n, char *key, size_t *klen, const char **val
 int lists_lookup(int homefd, const char *name, uint32_t *uid)
 {
   struct table t;
+  int r;
+  if (!local_check(name, strlen(name))) return 0;
+  if (table_open(&t, homefd, "control/lists.cdb") == -1) return errno == ENOENT ? 0 : -1;
+  r = lists_get(&t, name, uid);
+  table_close(&t);
+  return r;
+}
+
+int lists_get(struct table *t, const char *name, uint32_t *uid)
+{
   char v[32];
   size_t n = strlen(name), vl;
   uint64_t u;
   int r;
   if (!local_check(name, n)) return 0;
-  if (table_open(&t, homefd, "control/lists.cdb") == -1) return errno == ENOENT ? 0 : -1;
-  r = table_get(&t, name, n, v, sizeof v, &vl);
-  table_close(&t);
+  r = table_get(t, name, n, v, sizeof v, &vl);
   if (r == -1 && errno == EMSGSIZE) { errno = EINVAL; return -1; }
   if (r <= 0) return r;
   if (scan_u64(v, vl, 0xfffffffeU, &u) == -1 || u == 0) { errno = EINVAL; return -1; }

@@ -49,6 +49,8 @@ int lists_row(const char *l, size_t n, char *key, size_t *klen, const char **val
  * not (or there is no control/lists.cdb: no lists), -1 on error (EINVAL:
  * a damaged entry). */
 int lists_lookup(int homefd, const char *name, uint32_t *uid);
+/* lists_get: the same in a table already open. */
+int lists_get(struct table *t, const char *name, uint32_t *uid);
 
 /* servers_me: control/me and its own entry in control/servers.cdb; -1
  * with ENOENT when the table has no entry for it. */
