@@ -6,6 +6,7 @@
 #include "addr.h"
 #include "bytes.h"
 #include "msg.h"
+#include "stamp.h"
 #include "packet.h"
 
 #include <stdint.h>
@@ -66,7 +67,9 @@ static void list_req(struct rd *r)
   if (msg_get_list_req(r, &a) == -1) return;
   if (!local_check(a.user, strlen(a.user))) abort();
   ROUND(struct msg_list_req, msg_put_list_req, msg_get_list_req, &a, &b, e1, l1);
-  if (strcmp(a.user, b.user) || a.cursor != b.cursor) abort();
+  if (strcmp(a.user, b.user) || a.cursor != b.cursor || a.postage != b.postage ||
+      a.postage > STAMP_MAX)
+    abort();
   ROUND(struct msg_list_req, msg_put_list_req, msg_get_list_req, &b, &c, e2, l2);
   if (l1 != l2 || memcmp(e1, e2, l1)) abort();
 }

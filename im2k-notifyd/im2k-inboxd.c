@@ -44,7 +44,7 @@
 #define FWD_TRIES 6         /* 1 s, 2 s, ... 32 s; then the sender's
                              * own retransmission takes over */
 
-/* One held notification: 120 bytes plus its addresses.  The recipient is
+/* One held notification: 128 bytes plus its addresses.  The recipient is
  * not stored when it is the box's own address (USER@me, the usual case);
  * a note passed on from another inbox keeps the address it was sent to. */
 struct note {
@@ -57,12 +57,14 @@ struct note {
   uint32_t box;
   uint32_t prev, next;     /* the box's notes, in arrival (seq) order */
   uint32_t hnext;          /* the (handle, sender, recipient) hash chain */
+  unsigned char worth;     /* of the stamp it came with (see stamp.h) */
 };
 
 struct box {
   char user[LOCAL_MAX + 1];
   uint32_t head, tail, count;
   uint32_t hnext;
+  unsigned postage;        /* what the user's last LIST asked (0: none) */
 };
 
 /* a sender key's token bucket */
@@ -204,6 +206,7 @@ static uint32_t findbox(const char *user, int create)
   snprintf(boxes[i].user, sizeof boxes[i].user, "%s", user);
   boxes[i].head = boxes[i].tail = NONE;
   boxes[i].count = 0;
+  boxes[i].postage = 0;
   h &= nbbuckets - 1;
   boxes[i].hnext = bbucket[h];
   bbucket[h] = i;
@@ -285,14 +288,24 @@ static int grow(void)
   return 0;
 }
 
-/* hold: the note in box b; MSG_OK (held or already held) or MSG_TEMP */
-static int hold(uint32_t b, const struct msg_note *n, const char *rcpt)
+/* the NOTIFY at hand: its stamp, and the postage its recipient asks
+ * (set by notify, read by take) */
+static uint64_t cur_stamp;
+static unsigned cur_want;
+
+/* hold: the note in box b, its stamp worth worth; MSG_OK (held or
+ * already held: then it keeps the better stamp) or MSG_TEMP */
+static int hold(uint32_t b, const struct msg_note *n, const char *rcpt, unsigned worth)
 {
   size_t sl = strlen(n->sender) + 1, rl = strlen(rcpt) + 1;
   struct note *x;
   uint32_t i;
   uint64_t h;
-  if (findnote(b, n->handle, n->sender, rcpt) != NONE) { stats.merged++; return MSG_OK; }
+  if ((i = findnote(b, n->handle, n->sender, rcpt)) != NONE) {
+    stats.merged++;
+    if (worth > N(i)->worth) N(i)->worth = (unsigned char)worth;
+    return MSG_OK;
+  }
   if (boxes[b].count >= user_max || total >= total_max) { stats.refused++; return MSG_TEMP; }
   if (grow() == -1) { stats.refused++; return MSG_TEMP; }
   i = freelist;
@@ -307,6 +320,7 @@ static int hold(uint32_t b, const struct msg_note *n, const char *rcpt)
   memcpy(x->handle, n->handle, MSG_HANDLE);
   memcpy(x->hash, n->hash, MSG_HASH);
   memcpy(x->token, n->token, MSG_TOKEN);
+  x->worth = (unsigned char)worth;
   x->box = b;
   x->next = NONE;
   x->prev = boxes[b].tail;
@@ -393,7 +407,16 @@ static int take(const unsigned char pk[32], const struct msg_note *n, const char
   b = findbox(user, 1);
   if (b == NONE) return MSG_TEMP;
   if (findnote(b, n->handle, n->sender, rcpt) == NONE && !limit(pk)) return MSG_TEMP;
-  return hold(b, n, rcpt);
+  {
+    /* the user's own postage: the note is held all the same (the user's
+     * known senders need none), and the sender is told what is asked */
+    unsigned worth = 0;
+    if (boxes[b].postage) {
+      worth = stamp_bits(n->sender, n->rcpt, n->handle, cur_stamp);
+      if (worth < boxes[b].postage) cur_want = boxes[b].postage;
+    }
+    return hold(b, n, rcpt, worth);
+  }
 }
 
 static int notify(const unsigned char pk[32], struct rd *r, struct wr *w)
@@ -422,7 +445,11 @@ static int notify(const unsigned char pk[32], struct rd *r, struct wr *w)
       return 1;
     }
   }
-  wr_u8(w, (uint8_t)take(pk, &n, n.rcpt, 0));
+  cur_stamp = stamp;
+  cur_want = 0;
+  found = take(pk, &n, n.rcpt, 0);
+  wr_u8(w, (uint8_t)found);
+  if (found == MSG_OK && cur_want) wr_u8(w, (uint8_t)cur_want); /* postage wanted */
   return 1;
 }
 
@@ -445,6 +472,8 @@ static int forward(const unsigned char pk[32], struct rd *r, struct wr *w)
     wr_u8(w, MSG_NOENT);
     return 1;
   }
+  cur_stamp = 0;
+  cur_want = 0;
   wr_u8(w, (uint8_t)take(pk, &n, to, 1));
   return 1;
 }
@@ -557,7 +586,8 @@ static int list(const unsigned char pk[32], struct rd *r, struct wr *w)
   a = authuser(q.user, pk);
   if (a == -1) { wr_u8(w, MSG_TEMP); return 1; }
   if (a == 0) { wr_u8(w, MSG_DENIED); return 1; }
-  b = findbox(q.user, 0);
+  b = findbox(q.user, q.postage != 0);
+  if (b != NONE) boxes[b].postage = q.postage;
   wr_u8(w, MSG_OK);
   countpos = w->pos;
   wr_u8(w, 0); /* more */
@@ -577,6 +607,7 @@ static int list(const unsigned char pk[32], struct rd *r, struct wr *w)
     save = *w;
     wr_u64(w, x->seq);
     msg_put_note(w, &n);
+    wr_u8(w, x->worth);
     if (w->err || count == 255) {
       *w = save;
       w->p[countpos] = 1; /* more to come: ask again from the last seq */

@@ -928,6 +928,14 @@ static void answer(const unsigned char *p, size_t n, const struct sockaddr_in *f
       rs->rto = RTO_FIRST;
       sched(rs, now + rs->renotify);
       rs->renotify = rs->renotify * 2 < RENOTIFY_MAX ? rs->renotify * 2 : RENOTIFY_MAX;
+      {
+        /* held, and the recipient asks unknown senders for postage: pay
+         * it (up to control/postagemax) and notify again with the stamp,
+         * so that the mail is not left among the unknown */
+        unsigned want = rd_u8(&r);
+        if (!r.err && want > rs->stampbits && want <= postage_max && want <= STAMP_MAX)
+          stamp_queue(rs, want);
+      }
     } else if (st == MSG_TEMP) {
       sched(rs, now + rs->rto);
     } else if (st == MSG_POSTAGE) {

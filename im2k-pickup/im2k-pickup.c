@@ -20,6 +20,7 @@
 #include "maildir.h"
 #include "msg.h"
 #include "servers.h"
+#include "stamp.h"
 #include "udp.h"
 
 #include <errno.h>
@@ -44,9 +45,11 @@
 struct entry {
   uint64_t seq;
   struct msg_note n;
+  unsigned worth;   /* the bits its stamp is worth, as the inbox checked */
 };
 
 static int verbose;
+static uint64_t postage; /* KDIR/postage: bits asked of unknown senders */
 static int hfd;
 static char user[LOCAL_MAX + 1];
 static unsigned char upk[32], usk[32], epk[32], esk[32];
@@ -246,7 +249,7 @@ static int server_for(const char *dom, struct server *s)
   static struct discover *disc;
   static pid_t owner;
   struct table t;
-  unsigned postage;
+  unsigned asked;
   int found;
   if (!disc || owner != getpid()) {
     struct dns_conf dc;
@@ -257,7 +260,7 @@ static int server_for(const char *dom, struct server *s)
     owner = getpid();
   }
   if (table_open(&t, hfd, "control/servers.cdb") == -1) { warn_sys("unable to open control/servers.cdb"); return -1; }
-  found = discover_wait(disc, &t, dom, s, &postage, CALL_MS);
+  found = discover_wait(disc, &t, dom, s, &asked, CALL_MS);
   table_close(&t);
   if (found == DISC_FOUND) return 1;
   if (found == DISC_NONE) return 0;
@@ -747,6 +750,11 @@ int main(int argc, char **argv)
   if (r == 0) snprintf(policy, sizeof policy, "hold");
   if (strcmp(policy, "hold") && strcmp(policy, "folder"))
     die(EXIT_TEMP, "%s/unknown: want hold or folder, not %s", kdir, policy);
+  /* postage asked of unknown senders (told to the inbox with each LIST,
+   * which tells the senders); mail from an unknown sender whose stamp is
+   * worth that much is taken as from a known one */
+  if (ctl_uint(kfd, "postage", 0, STAMP_MAX, &postage) == -1)
+    die(EXIT_TEMP, "%s/postage: want the bits of postage asked of unknown senders, 0 to %d", kdir, STAMP_MAX);
   if (!maildir) {
     snprintf(mdpath, sizeof mdpath, "%s/Maildir", uhome);
     maildir = mdpath;
@@ -773,6 +781,7 @@ int main(int argc, char **argv)
     int st, more, count, x;
     snprintf(q.user, sizeof q.user, "%s", user);
     q.cursor = cursor;
+    q.postage = (uint8_t)postage;
     wr_init(&w, body, sizeof body);
     msg_put_list_req(&w, &q);
     if (udp_call(&inbox, KIND_LIST, body, w.pos, PACKET_MAX, resp, &rb, &rbl, CALL_MS) == -1)
@@ -788,6 +797,8 @@ int main(int argc, char **argv)
       struct entry e;
       e.seq = rd_u64(&rr);
       if (msg_get_note(&rr, &e.n) == -1) die(EXIT_TEMP, "the inbox sent a damaged list");
+      e.worth = rd_u8(&rr);
+      if (rr.err) die(EXIT_TEMP, "the inbox sent a damaged list");
       if (nents == cap) {
         struct entry *y;
         cap = cap ? 2 * cap : 16;
@@ -805,7 +816,7 @@ int main(int argc, char **argv)
   jobs = calloc(nents ? nents : 1, sizeof *jobs);
   if (!jobs) die_nomem();
   for (i = 0; i < nents; i++) {
-    int ok = is_known(ents[i].n.sender);
+    int ok = is_known(ents[i].n.sender) || (postage && ents[i].worth >= postage);
     for (k = 0; !ok && k < naccept; k++)
       if (!memcmp(accept[k], ents[i].n.handle, MSG_HANDLE)) ok = 1;
     if (listonly) {

@@ -1,6 +1,7 @@
 /* msg.c: packet bodies.  Decoders read hostile bytes (after the box
  * opened: the peer is authenticated, not trusted). */
 #include "msg.h"
+#include "stamp.h"
 
 #include <string.h>
 
@@ -70,12 +71,15 @@ void msg_put_list_req(struct wr *w, const struct msg_list_req *q)
 {
   wr_str8(w, q->user);
   wr_u64(w, q->cursor);
+  if (q->postage) wr_u8(w, q->postage);
 }
 
 int msg_get_list_req(struct rd *r, struct msg_list_req *q)
 {
   get_local(r, q->user);
   q->cursor = rd_u64(r);
+  q->postage = !r->err && r->len > r->pos ? rd_u8(r) : 0;
+  if (q->postage > STAMP_MAX) r->err = 1;
   return msg_end(r);
 }
 

@@ -43,11 +43,14 @@ int msg_get_note(struct rd *r, struct msg_note *n);
  * note: 0 when fewer than 8 bytes are left (those must be padding). */
 uint64_t msg_get_stamp(struct rd *r);
 
-/* LIST request: user, cursor.  Response: status, more, count, then count
- * entries of (seq u64, note).  Entries with seq > cursor, oldest first. */
+/* LIST request: user, cursor[, postage u8].  Response: status, more,
+ * count, then count entries of (seq u64, note, worth u8: the bits its
+ * stamp is worth).  Entries with seq > cursor, oldest first. */
 struct msg_list_req {
   char user[LOCAL_MAX + 1];
   uint64_t cursor;
+  uint8_t postage;   /* optional (absent: 0): bits the user asks of
+                      * senders, see im2k-protocol(5) */
 };
 void msg_put_list_req(struct wr *w, const struct msg_list_req *q);
 int msg_get_list_req(struct rd *r, struct msg_list_req *q);

@@ -208,4 +208,38 @@ waitfor 10 peerok
 check "postage is not asked of a peer in control/servers" peerok
 check "and b's notifyd found no stamp for it" sh -c "! grep -q 'stamped .* $SA@a.example' '$T/svc/b-im2k-notifyd/log/main/current'"
 
+# 9. a receiver's own postage (~/.im2k/postage) for senders it does not
+# know: its inbox holds the note and tells the sender, which pays and
+# notifies again; pickup then takes the mail as from a known sender.  A
+# known sender's mail needs no stamp.
+KD="$T/home/$RB/.im2k"
+echo 12 >"$KD/postage"
+echo someone@elsewhere.example >"$KD/known"
+chown $RB "$KD/postage" "$KD/known"
+as $RB b im2k-pickup   # tells the inbox
+printf 'Subject: user paid\n\nuserpaid\n' | as $SA a im2k-inject $RB@b.example
+hu=$(stm | tail -n 1 | cut -d' ' -f1)
+upaid() { grep -q "stamped $hu $RB@b.example: postage of 12 bits" "$T/svc/a-im2k-notifyd/log/main/current"; }
+waitfor 20 upaid
+check "user postage: the sender paid the 12 bits the receiver asks" upaid
+sleep 1
+as $RB b im2k-pickup
+check "user postage: the stamped mail of an unknown sender is fetched" [ "$(cat "$MD/new/"* | grep -c '^userpaid$')" = 1 ]
+# a sender that will not pay: held as unknown, until the receiver knows it
+echo 0 >"$T/a/control/postagemax"
+svc -t "$T/svc/a-im2k-notifyd"
+sleep 1.2
+printf 'Subject: user unpaid\n\nuserunpaid\n' | as $SA a im2k-inject $RB@b.example
+hn=$(stm | tail -n 1 | cut -d' ' -f1)
+unotified() { stm | grep "^$hn " | grep -q ' notified '; }
+waitfor 10 unotified
+as $RB b im2k-pickup
+check "user postage: an unpaid note of an unknown sender is held" \
+  [ "$(cat "$MD/new/"* | grep -c '^userunpaid$')" = 0 ]
+check "user postage: and listed by pickup -l" sh -c "cd / && env HOME='$T/home/$RB' setuidgid $RB '$T/b/bin/im2k-pickup' -l | grep -q '^$hn '"
+echo "$SA@a.example" >>"$KD/known"
+as $RB b im2k-pickup
+check "user postage: a known sender's mail needs none" [ "$(cat "$MD/new/"* | grep -c '^userunpaid$')" = 1 ]
+rm -f "$T/a/control/postagemax"
+
 [ "$FAILED" = 0 ]

@@ -293,6 +293,7 @@ static int amp(int argc, char **argv)
       struct msg_confirm_req c;
       rd_u64(&r);
       if (msg_get_note(&r, &n) == -1) return 1;
+      rd_u8(&r); /* the stamp's worth */
       memcpy(f.handle, n.handle, 16);
       memcpy(f.token, n.token, 32);
       strcpy(f.rcpt, n.rcpt);
@@ -361,6 +362,7 @@ static int badtoken(char **argv)
     struct msg_note n;
     rd_u64(&r);
     if (msg_get_note(&r, &n) == -1) return 1;
+    rd_u8(&r); /* the stamp's worth */
     for (v = 0; v < 3; v++) {
       struct msg_fetch_req f;
       memcpy(f.handle, n.handle, 16);

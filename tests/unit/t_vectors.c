@@ -153,6 +153,7 @@ int main(int argc, char **argv)
     struct msg_list_req q;
     strcpy(q.user, "bob");
     q.cursor = 7;
+    q.postage = 0;
     wr_init(&w, body, sizeof body);
     msg_put_list_req(&w, &q);
     memset(rnd, 0x66, 16);
