@@ -26,7 +26,6 @@
 #include "home.h"
 #include "job.h"
 #include "keys.h"
-#include "lines.h"
 #include "smtpc.h"
 #include "ctl.h"
 #include "msg.h"
@@ -47,7 +46,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -780,9 +778,7 @@ static int routed(const char *domain, int64_t now)
   static size_t tlen;
   static int64_t checked = -1000000;
   static struct stat seen;
-  struct lines l;
-  const char *line;
-  size_t n, dl = strlen(domain);
+  size_t n;
   if (now - checked >= 1000) {
     struct stat st;
     checked = now;
@@ -803,18 +799,7 @@ static int routed(const char *domain, int64_t now)
         warn_sys("unable to read control/smtproutes");
     }
   }
-  if (!text) return 0;
-  lines_init(&l, text, tlen);
-  while (lines_next(&l, &line, &n) == 1) {
-    char dom[256];
-    struct smtpc_route rt;
-    size_t k;
-    if (smtpc_route_line(line, n, dom, &rt) == -1 || !dom[0]) continue;
-    k = strlen(dom);
-    if (k == dl && !strcasecmp(dom, domain)) return 1;
-    if (dom[0] == '.' && k < dl && !strcasecmp(dom, domain + dl - k)) return 1;
-  }
-  return 0;
+  return text && smtpc_routed(text, tlen, domain);
 }
 
 static void send_note(struct rs *r, int64_t now)
@@ -1032,13 +1017,9 @@ int main(void)
   remotes = calloc(remote_max, sizeof *remotes);
   if (!remotes) die_nomem();
   if (home_bindir(bindir) == -1) die_sys(EXIT_TEMP, "unable to find my own directory");
-  {
-    struct dns_conf dc;
-    if (dns_conf_read(hfd, &dc) == -1)
-      die_sys(EXIT_TEMP, "unable to read %s/control/dnsip (want IPV4 or IPV4:PORT lines)", home);
-    disc = discover_new(&dc, 4096);
-    if (!disc) die_sys(EXIT_TEMP, "unable to set up DNS lookups");
-  }
+  disc = discover_open(hfd, 4096);
+  if (!disc)
+    die_sys(EXIT_TEMP, "unable to set up DNS lookups (%s/control/dnsip: want IPV4 or IPV4:PORT lines)", home);
   if (keys_read(hfd, "keys/secret", sk, 32) == -1) die_sys(EXIT_TEMP, "unable to read %s/keys/secret", home);
   if (keys_read_hex(hfd, "keys/public", pk) == -1) die_sys(EXIT_TEMP, "unable to read %s/keys/public", home);
   if (keys_read(hfd, "keys/token", tokenkey, TOKEN_KEY) == -1)

@@ -212,8 +212,10 @@ bad:
   return -1;
 }
 
-int smtpc_route(const void *p, size_t n, const char *domain, struct smtpc_route *r,
-                unsigned long *badline)
+/* match: the route for domain; 3 a line naming it, 2 a .SUFFIX, 1 the
+ * smarthost, 0 none, -1 a bad line */
+static int match(const void *p, size_t n, const char *domain, struct smtpc_route *r,
+                 unsigned long *badline)
 {
   struct lines ls;
   const char *l;
@@ -242,9 +244,23 @@ int smtpc_route(const void *p, size_t n, const char *domain, struct smtpc_route 
     }
   }
   if (rc == -1) goto bad;
-  return found ? 1 : 0;
+  return found;
 bad:
   *badline = ls.lineno;
   errno = EINVAL;
   return -1;
+}
+
+int smtpc_route(const void *p, size_t n, const char *domain, struct smtpc_route *r,
+                unsigned long *badline)
+{
+  int found = match(p, n, domain, r, badline);
+  return found == -1 ? -1 : found ? 1 : 0;
+}
+
+int smtpc_routed(const void *p, size_t n, const char *domain)
+{
+  struct smtpc_route r;
+  unsigned long bad;
+  return match(p, n, domain, &r, &bad) >= 2;
 }

@@ -99,5 +99,9 @@ int smtpc_route_line(const char *l, size_t n, char dom[256], struct smtpc_route 
  * 1 and *r for the line taken, 0 when none matches. */
 int smtpc_route(const void *p, size_t n, const char *domain, struct smtpc_route *r,
                 unsigned long *badline);
+/* smtpc_routed: 1 if a line names domain itself or a .SUFFIX above it
+ * (the smarthost line does not count), else 0 (also for a file with a
+ * bad line: im2k-remote reports that). */
+int smtpc_routed(const void *p, size_t n, const char *domain);
 
 #endif

@@ -408,6 +408,26 @@ static void test_routes(void)
   }
 }
 
+/* smtpc_routed: named (itself or a .SUFFIX), not just the smarthost */
+static void test_routed(void)
+{
+  static const struct { const char *file, *domain; int want; } rows[] = {
+    {"", "b.example", 0},
+    {":smart\n", "b.example", 0},
+    {":smart\nb.example:h\n", "b.example", 1},
+    {":smart\nb.example:h\n", "B.Example", 1},
+    {":smart\nb.example:\n", "b.example", 1},
+    {":smart\n.example:suf\n", "a.b.example", 1},
+    {".example:suf\n", "example", 0},
+    {"b.example:h\n", "c.example", 0},
+    {"b.example:h\nbad line\n", "b.example", 0},
+  };
+  size_t i;
+  for (i = 0; i < sizeof rows / sizeof rows[0]; i++)
+    CHECK(smtpc_routed(rows[i].file, strlen(rows[i].file), rows[i].domain) == rows[i].want,
+          "smtpc_routed row %zu", i);
+}
+
 int main(void)
 {
   test_replies();
@@ -416,5 +436,6 @@ int main(void)
   test_room();
   test_route_lines();
   test_routes();
+  test_routed();
   return unit_done("t_smtpc");
 }
