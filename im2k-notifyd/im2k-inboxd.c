@@ -727,13 +727,9 @@ int main(void)
   if (cfd == -1) die_sys(EXIT_TEMP, "unable to bind %s for passing notifications on", self.ip);
   kc = keycache_new(mysk, 4096, 2000);
   if (!kc) die_nomem();
-  {
-    struct dns_conf dc;
-    if (dns_conf_read(hfd, &dc) == -1)
-      die_sys(EXIT_TEMP, "unable to read %s/control/dnsip (want IPV4 or IPV4:PORT lines)", home);
-    disc = discover_new(&dc, 4096);
-    if (!disc) die_sys(EXIT_TEMP, "unable to set up DNS lookups");
-  }
+  disc = discover_open(hfd, 4096);
+  if (!disc)
+    die_sys(EXIT_TEMP, "unable to set up DNS lookups (%s/control/dnsip: want IPV4 or IPV4:PORT lines)", home);
   if (priv_drop() == -1) die_sys(EXIT_TEMP, "unable to drop privileges (refusing to run as root)");
   info("inbox for %s on %s:%u", me, self.ip, self.inbox_port);
   for (;;) {

@@ -252,11 +252,9 @@ static int server_for(const char *dom, struct server *s)
   unsigned asked;
   int found;
   if (!disc || owner != getpid()) {
-    struct dns_conf dc;
-    if (dns_conf_read(hfd, &dc) == -1) { warn_sys("unable to read control/dnsip"); return -1; }
     if (disc) discover_free(disc); /* a worker: its parent's socket is not its own */
-    disc = discover_new(&dc, 64);
-    if (!disc) { warn_sys("unable to set up DNS lookups"); return -1; }
+    disc = discover_open(hfd, 64);
+    if (!disc) { warn_sys("unable to set up DNS lookups (control/dnsip)"); return -1; }
     owner = getpid();
   }
   if (table_open(&t, hfd, "control/servers.cdb") == -1) { warn_sys("unable to open control/servers.cdb"); return -1; }

@@ -152,6 +152,13 @@ struct discover *discover_new(const struct dns_conf *c, size_t slots)
   return d;
 }
 
+struct discover *discover_open(int homefd, size_t slots)
+{
+  struct dns_conf c;
+  if (dns_conf_read(homefd, &c) == -1) return NULL;
+  return discover_new(&c, slots);
+}
+
 void discover_free(struct discover *d)
 {
   if (!d) return;

@@ -33,6 +33,10 @@ struct discover;
  * name servers in c; NULL with errno. */
 struct discover *discover_new(const struct dns_conf *c, size_t slots);
 void discover_free(struct discover *d);
+/* discover_open: discover_new with the name servers of homefd's
+ * control/dnsip (see dns_conf_read); NULL with errno (EINVAL: a bad line
+ * there). */
+struct discover *discover_open(int homefd, size_t slots);
 /* discover_fd: the socket the answers come to (poll it for POLLIN); -1
  * before the first query (poll ignores it). */
 int discover_fd(const struct discover *d);
