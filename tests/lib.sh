@@ -148,6 +148,19 @@ unpair() {
   for _u in "$@"; do userdel "$_u" 2>/dev/null; groupdel "$_u" 2>/dev/null; done
   rm -rf "$T"
 }
+# listening IP: something listens on IP, TCP port 2525
+listening() { ss -ltn | grep -q " $1:2525 "; }
+# sink IP DIR [OPTIONS]: Postfix's smtp-sink ($SINK) on IP:2525 as nobody,
+# dumping each message into DIR; its pid in SPID and added to PIDS (the
+# caller's list of processes to stop)
+sink() {
+  _ip=$1 _dd=$2; shift 2
+  mkdir -p "$_dd" && chown nobody "$_dd"
+  "$SINK" -u nobody -d "$_dd/%M." "$@" "$_ip:2525" 10 >>"$T/sink.log" 2>&1 &
+  SPID=$!
+  PIDS="$PIDS $SPID"
+  waitfor 5 listening "$_ip" || die "smtp-sink on $_ip did not start"
+}
 # pid SERVICE: the pid of a service's daemon
 pid() { svstat "$T/svc/$1" | sed -n 's/.*(pid \([0-9]*\)).*/\1/p'; }
 # pubkey ISP: the ISP's public key

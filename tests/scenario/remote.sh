@@ -30,17 +30,7 @@ halt() {
   kill "$1" 2>/dev/null; wait "$1" 2>/dev/null
   PIDS=$(echo "$PIDS" | tr ' ' '\n' | grep -vx "$1" | tr '\n' ' ')
 }
-listening() { ss -ltn | grep -q " $1:2525 "; }
-# sink IP DUMPDIR [OPTIONS]: smtp-sink on IP:2525 dumping into DUMPDIR;
-# its pid in $SPID
-sink() {
-  _ip=$1 _dd=$2; shift 2
-  mkdir -p "$_dd" && chown nobody "$_dd"
-  "$SINK" -u nobody -d "$_dd/%M." "$@" "$_ip:2525" 10 >>"$T/sink.log" 2>&1 &
-  SPID=$!
-  started $SPID
-  waitfor 5 listening "$_ip" || die "smtp-sink on $_ip did not start"
-}
+# sink and listening: tests/lib.sh
 # cap IP DIR MODE: smtpcap.py on IP:2525; its pid in $CPID
 cap() {
   mkdir -p "$2"

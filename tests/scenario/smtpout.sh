@@ -14,16 +14,7 @@ SINK=$(PATH="$PATH:/usr/sbin" command -v smtp-sink) || die "smtp-sink is not ins
 PIDS=""
 halt() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
 trap 'for p in $PIDS; do halt $p; done; unpair $SA' EXIT
-listening() { ss -ltn | grep -q " $1:2525 "; }
-# sink IP DIR [OPTIONS]: smtp-sink on IP:2525 dumping into DIR; pid in SPID
-sink() {
-  _ip=$1 _dd=$2; shift 2
-  mkdir -p "$_dd" && chown nobody "$_dd"
-  "$SINK" -u nobody -d "$_dd/%M." "$@" "$_ip:2525" 10 >>"$T/sink.log" 2>&1 &
-  SPID=$!
-  PIDS="$PIDS $SPID"
-  waitfor 5 listening "$_ip" || die "smtp-sink on $_ip did not start"
-}
+# sink and listening: tests/lib.sh
 accounts
 mailuser $SA "$T/home/$SA"
 isp o o.example 127.0.9.2
