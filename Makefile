@@ -24,13 +24,12 @@ LIBMODS = die buf bytes hex file mdq maildir table addr netstr job token rfc822 
   servers home status packet msg udp keys lines ctl priv server hier smtp dns discover smtpc stamp
 LIBOBJ = $(LIBMODS:%=$(B)/lib/%.o) $(B)/lib/auto_home.o $(B)/lib/auto_users.o
 
-PROGS = im2k-inject/im2k-inject im2k-inject/im2k-smtpd im2k-archive/im2k-archive \
-  im2k-archive/im2k-status im2k-archive/im2k-setup im2k-archive/im2k-check \
-  im2k-archive/im2k-mkarchive \
-  im2k-notifyd/im2k-notifyd im2k-notifyd/im2k-inboxd im2k-notifyd/im2k-servers \
-  im2k-notifyd/im2k-remote \
-  im2k-notifyd/im2k-users im2k-fetchd/im2k-fetchd im2k-pickup/im2k-pickup \
-  im2k-pickup/im2k-keygen
+PROGS = im2k-inject/im2k-inject im2k-inject/im2k-smtpd \
+  im2k-archive/im2k-archive im2k-archive/im2k-status \
+  im2k-notifyd/im2k-notifyd im2k-notifyd/im2k-remote \
+  im2k-inboxd/im2k-inboxd im2k-fetchd/im2k-fetchd im2k-pickup/im2k-pickup \
+  im2k-admin/im2k-setup im2k-admin/im2k-check im2k-admin/im2k-mkarchive \
+  im2k-admin/im2k-servers im2k-admin/im2k-users im2k-admin/im2k-keygen
 BINS = $(addprefix $(B)/bin/,$(notdir $(PROGS)))
 
 UNITS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/t_*.c))
@@ -95,7 +94,7 @@ DESTOPT = $(if $(DESTDIR),-d $(abspath $(DESTDIR)))
 PORTS = $(if $(FETCHPORT),$(or $(INBOXPORT),2000) $(FETCHPORT),$(INBOXPORT))
 setup: all
 	@[ -n "$(DOMAIN)" ] && [ -n "$(IP)" ] || { echo "usage: make setup DOMAIN=a.example IP=192.0.2.1 [INBOXPORT=2000] [FETCHPORT=2001] [DESTDIR=/stage]" >&2; exit 100; }
-	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then sh im2k-archive/accounts.sh conf-users; fi
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then sh im2k-admin/accounts.sh conf-users; fi
 	@$(B)/bin/im2k-setup $(DESTOPT) "$$(head -n 1 conf-home)" "$(DOMAIN)" "$(IP)" $(PORTS)
 	@# the SMTP gateway's archive (conf-users line 7), where im2k-smtpd stores
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then "$$(head -n 1 conf-home)/bin/im2k-mkarchive" "$$(sed -n 7p conf-users)" >/dev/null; fi

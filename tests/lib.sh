@@ -14,7 +14,7 @@ trap 'exit 111' INT TERM HUP PIPE
 # accounts: the service accounts from conf-users, made by the script
 # make setup uses
 accounts() {
-  sh "$TOP/im2k-archive/accounts.sh" "$TOP/conf-users" || die "accounts.sh failed"
+  sh "$TOP/im2k-admin/accounts.sh" "$TOP/conf-users" || die "accounts.sh failed"
 }
 
 # mailuser NAME HOMEDIR: an ordinary user account for a sender or receiver
