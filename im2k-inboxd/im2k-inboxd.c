@@ -125,7 +125,6 @@ static uint64_t hash(const void *p, size_t n)
 
 /* the tables, kept open as private copies (see table_kept) */
 static struct table_kept users = TABLE_KEPT("control/users.cdb");
-static struct table_kept servers = TABLE_KEPT("control/servers.cdb");
 static struct table_kept forwards = TABLE_KEPT("control/forwards.cdb");
 
 static struct table *kept(struct table_kept *k) { return table_kept(k, hfd, now_ms()); }
@@ -146,19 +145,17 @@ static int userkey(const char *user, unsigned char pk[32])
 
 static struct discover *disc; /* servers found through DNS */
 
-/* server: 1 and the server for a domain (control/servers, else DNS), 0
- * none, -1 the table cannot be read, 2 DNS has not answered yet or failed
- * (try again later) */
-static int server(const char *domain, struct server *s)
+/* server: the server of domain (control/servers, else DNS) */
+static enum discover_result server(const char *domain, struct discover_answer *a)
 {
-  struct table *t = kept(&servers);
-  unsigned asked;
-  if (!t) return -1;
-  switch (discover_find(disc, t, domain, s, &asked, now_ms())) {
-  case DISC_FOUND: return 1;
-  case DISC_NONE: return 0;
-  default: return errno == EINVAL ? -1 : 2;
-  }
+  return discover_server(disc, domain, a, now_ms());
+}
+
+/* later: the answer is not known yet (DNS asked, or failed for now): the
+ * sender is told TEMP and tries again */
+static int later(enum discover_result r)
+{
+  return r == DISCOVER_WAIT || (r == DISCOVER_FAILED && errno == EAGAIN);
 }
 
 /* forwarded: 1 and the user's new address, 0 none, -1 error */
@@ -422,34 +419,32 @@ static int take(const unsigned char pk[32], const struct msg_note *n, const char
 static int notify(const unsigned char pk[32], struct rd *r, struct wr *w)
 {
   struct msg_note n;
-  struct server s;
-  int found;
+  struct discover_answer a;
+  enum discover_result found;
+  int st;
   uint64_t stamp;
   if (msg_get_note(r, &n) == -1) return 0;
   stamp = msg_get_stamp(r);
   if (msg_end(r) == -1) return 0;
   /* the sender's domain must be the one whose key sealed this box; no
    * table, no way to check the key: no answer, as for any bad key */
-  found = server(addr_domain(n.sender), &s);
-  if (found == 2) { wr_u8(w, MSG_TEMP); return 1; } /* asking DNS: come back */
-  if (found != 1 || sodium_memcmp(s.pk, pk, 32) != 0) return 0;
+  found = server(addr_domain(n.sender), &a);
+  if (later(found)) { wr_u8(w, MSG_TEMP); return 1; } /* asking DNS: come back */
+  if (found != DISCOVER_FOUND || sodium_memcmp(a.s.pk, pk, 32) != 0) return 0;
   if (strcmp(addr_domain(n.rcpt), me)) { wr_u8(w, MSG_NOENT); return 1; }
   /* postage: asked of strangers, the senders whose ISP this one knows
    * only through DNS (not in control/servers) */
-  if (postage && stamp_bits(n.sender, n.rcpt, n.handle, stamp) < postage) {
-    struct table *t = kept(&servers);
-    if (t && servers_lookup(t, addr_domain(n.sender), &s) == 0) {
-      stats.postage++;
-      wr_u8(w, MSG_POSTAGE);
-      wr_u8(w, (uint8_t)postage);
-      return 1;
-    }
+  if (postage && !a.peer && stamp_bits(n.sender, n.rcpt, n.handle, stamp) < postage) {
+    stats.postage++;
+    wr_u8(w, MSG_POSTAGE);
+    wr_u8(w, (uint8_t)postage);
+    return 1;
   }
   cur_stamp = stamp;
   cur_want = 0;
-  found = take(pk, &n, n.rcpt, 0);
-  wr_u8(w, (uint8_t)found);
-  if (found == MSG_OK && cur_want) wr_u8(w, (uint8_t)cur_want); /* postage wanted */
+  st = take(pk, &n, n.rcpt, 0);
+  wr_u8(w, (uint8_t)st);
+  if (st == MSG_OK && cur_want) wr_u8(w, (uint8_t)cur_want); /* postage wanted */
   return 1;
 }
 
@@ -457,17 +452,17 @@ static int notify(const unsigned char pk[32], struct rd *r, struct wr *w)
 static int forward(const unsigned char pk[32], struct rd *r, struct wr *w)
 {
   struct msg_note n;
-  struct server s;
+  struct discover_answer a;
   char to[ADDR_MAX + 1];
-  int found;
+  enum discover_result found;
   if (msg_get_addr(r, to) == -1 || msg_get_note(r, &n) == -1 || msg_end(r) == -1) return 0;
-  found = server(addr_domain(n.rcpt), &s);
-  if (found == 2) { wr_u8(w, MSG_TEMP); return 1; }
-  if (found != 1 || sodium_memcmp(s.pk, pk, 32) != 0) return 0;
+  found = server(addr_domain(n.rcpt), &a);
+  if (later(found)) { wr_u8(w, MSG_TEMP); return 1; }
+  if (found != DISCOVER_FOUND || sodium_memcmp(a.s.pk, pk, 32) != 0) return 0;
   /* the sender's domain must at least be one we could fetch from */
-  found = server(addr_domain(n.sender), &s);
-  if (found == 2) { wr_u8(w, MSG_TEMP); return 1; }
-  if (found != 1) { wr_u8(w, MSG_NOENT); return 1; }
+  found = server(addr_domain(n.sender), &a);
+  if (later(found)) { wr_u8(w, MSG_TEMP); return 1; }
+  if (found != DISCOVER_FOUND) { wr_u8(w, MSG_NOENT); return 1; }
   if (strcmp(addr_domain(to), me) || !strcmp(addr_domain(n.rcpt), me)) {
     wr_u8(w, MSG_NOENT);
     return 1;
@@ -485,12 +480,12 @@ static int forward(const unsigned char pk[32], struct rd *r, struct wr *w)
 static int pass_on(const struct msg_note *n, const char *to)
 {
   unsigned char body[PACKET_MAX];
-  struct server s;
+  struct discover_answer a;
   struct wr w;
   struct fwd *f = NULL;
   unsigned i;
-  int found = server(addr_domain(to), &s);
-  if (found != 1) return MSG_TEMP; /* the new domain is not known (yet) */
+  int found;
+  if (server(addr_domain(to), &a) != DISCOVER_FOUND) return MSG_TEMP; /* not known (yet) */
   if (nfwds >= FWD_MAX) return MSG_TEMP;
   for (i = 0; i < FWD_MAX; i++)
     if (!fwds[i].used) { f = &fwds[i]; break; }
@@ -498,8 +493,8 @@ static int pass_on(const struct msg_note *n, const char *to)
   wr_init(&w, body, sizeof body);
   wr_str8(&w, to);
   msg_put_note(&w, n);
-  if (w.err || udp_addr(&f->sa, s.ip, s.inbox_port) == -1 ||
-      crypto_box_beforenm(f->k, s.pk, mysk) != 0)
+  if (w.err || udp_addr(&f->sa, a.s.ip, a.s.inbox_port) == -1 ||
+      crypto_box_beforenm(f->k, a.s.pk, mysk) != 0)
     return MSG_TEMP;
   found = packet_seal_request(f->pkt, KIND_FORWARD, mypk, f->k, body, w.pos, 0, f->reqid);
   if (found == -1) return MSG_TEMP;

@@ -577,10 +577,6 @@ static void confirmations(void)
   }
 }
 
-/* the servers table, kept open as a private copy (see table_kept) */
-static struct table_kept servers = TABLE_KEPT("control/servers.cdb");
-
-static struct table *servers_table(int64_t now) { return table_kept(&servers, hfd, now); }
 
 /* peer: the key for this address and server key, kept for answers */
 static struct peer *peer(const struct sockaddr_in *sa, const unsigned char spk[32])
@@ -770,67 +766,47 @@ static void stamp_work(void)
 /* routed: 1 if control/smtproutes names domain (a line for it or for a
  * .SUFFIX above it; the smarthost line, for every domain, does not
  * count): such a domain goes over SMTP without a DNS lookup, unless
- * control/servers lists it.  The file is read again when it changes,
- * looked at at most once a second. */
+ * control/servers lists it.  The file is kept (see kept.h). */
 static int routed(const char *domain, int64_t now)
 {
-  static unsigned char *text;
-  static size_t tlen;
-  static int64_t checked = -1000000;
-  static struct stat seen;
-  size_t n;
-  if (now - checked >= 1000) {
-    struct stat st;
-    checked = now;
-    if (fstatat(hfd, "control/smtproutes", &st, 0) == -1) {
-      free(text);
-      text = NULL;
-      tlen = 0;
-      memset(&seen, 0, sizeof seen);
-    } else if (st.st_ino != seen.st_ino || st.st_size != seen.st_size ||
-               st.st_mtim.tv_sec != seen.st_mtim.tv_sec || st.st_mtim.tv_nsec != seen.st_mtim.tv_nsec) {
-      unsigned char *p;
-      if (file_read(hfd, "control/smtproutes", 1 << 20, &p, &n) == 0) {
-        free(text);
-        text = p;
-        tlen = n;
-        seen = st;
-      } else
-        warn_sys("unable to read control/smtproutes");
-    }
-  }
-  return text && smtpc_routed(text, tlen, domain);
+  static struct kept_text routes = KEPT_TEXT("control/smtproutes", 1 << 20);
+  if (kept_text(&routes, hfd, now) == -1) warn_sys("unable to read control/smtproutes");
+  return routes.p && smtpc_routed(routes.p, routes.n, domain);
 }
 
 static void send_note(struct rs *r, int64_t now)
 {
   struct msg_note n;
-  struct server s;
-  struct table *t;
+  struct discover_answer a;
   struct inflight *f;
   struct peer *pe;
   struct sockaddr_in sa;
   unsigned char body[PACKET_MAX], pkt[PACKET_MAX], reqid[PACKET_REQID];
   struct wr w;
-  unsigned postage;
-  int found, len;
+  const char *dom = addr_domain(r->st.rcpt);
+  int len;
   if (r->slot >= 0) { fl[r->slot].rs = NULL; r->slot = -1; } /* a resend replaces it */
-  t = servers_table(now);
-  if (!t) {
-    warn_sys("unable to open control/servers.cdb");
-    sched(r, now + 10000);
-    return;
+  if (routed(dom, now)) {
+    int listed = discover_listed(disc, dom, now);
+    if (listed == -1) {
+      warn_sys("unable to open control/servers.cdb");
+      sched(r, now + 10000);
+      return;
+    }
+    if (!listed) { relay(r, now); return; } /* the operator says: over SMTP */
   }
-  if (routed(addr_domain(r->st.rcpt), now) && servers_lookup(t, addr_domain(r->st.rcpt), &s) == 0) {
-    relay(r, now); /* the operator says: over SMTP */
-    return;
-  }
-  found = discover_find(disc, t, addr_domain(r->st.rcpt), &s, &postage, now);
-  if (found == DISC_WAIT) { sched(r, now + 100); return; } /* asking DNS */
-  if (found == DISC_NONE) { r->dnsfail = 0; relay(r, now); return; } /* an SMTP domain */
-  if (found != DISC_FOUND) {
+  switch (discover_server(disc, dom, &a, now)) {
+  case DISCOVER_FOUND: break;
+  case DISCOVER_WAIT: sched(r, now + 100); return; /* asking DNS */
+  case DISCOVER_SMTP: r->dnsfail = 0; relay(r, now); return;
+  case DISCOVER_FAILED:
+    if (errno == ENOENT) { /* no table: nothing can be checked */
+      warn_sys("unable to open control/servers.cdb");
+      sched(r, now + 10000);
+      return;
+    }
     if (errno != EAGAIN) {
-      warn_sys("unable to read the entry of %s in control/servers.cdb", addr_domain(r->st.rcpt));
+      warn_sys("unable to read the entry of %s in control/servers.cdb", dom);
       sched(r, now + r->rto);
       r->rto = r->rto * 2 < RTO_MAX ? r->rto * 2 : RTO_MAX;
       return;
@@ -844,13 +820,13 @@ static void send_note(struct rs *r, int64_t now)
     return;
   }
   r->dnsfail = 0;
-  if (postage > r->stampbits && postage <= postage_max) {
+  if (a.postage > r->stampbits && a.postage <= postage_max) {
     /* the receiver's record says what it asks of strangers: pay first */
-    stamp_queue(r, postage);
+    stamp_queue(r, a.postage);
     return;
   }
-  udp_addr(&sa, s.ip, s.inbox_port);
-  pe = peer(&sa, s.pk);
+  udp_addr(&sa, a.s.ip, a.s.inbox_port);
+  pe = peer(&sa, a.s.pk);
   if (!pe) { sched(r, now + 1000); return; }
   snprintf(n.sender, sizeof n.sender, "%s", r->job->j.sender);
   snprintf(n.rcpt, sizeof n.rcpt, "%s", r->st.rcpt);
@@ -866,7 +842,7 @@ static void send_note(struct rs *r, int64_t now)
   if (len == -1) { rs_set(r, STATUS_FAILED); return; }
   if (sendto(ufd, pkt, (size_t)len, 0, (struct sockaddr *)&sa, sizeof sa) == -1 &&
       errno != EAGAIN && errno != ENOBUFS)
-    warn_sys("unable to send to %s:%u", s.ip, s.inbox_port);
+    warn_sys("unable to send to %s:%u", a.s.ip, a.s.inbox_port);
   f = &fl[get_u16(reqid)];
   if (f->rs) f->rs->slot = -1;
   memcpy(f->reqid, reqid, PACKET_REQID);

@@ -242,29 +242,30 @@ static int simple(struct udp_client *c, int kind, const unsigned char *body, siz
 }
 
 /* server_for: the fetch server of a domain: control/servers, else DNS
- * (a cache per process: -j's workers each ask on their own socket).  1
- * found, 0 none (no im2k server), -1 not now (reported). */
-static int server_for(const char *dom, struct server *s)
+ * (a cache per process: -j's workers each ask on their own socket).
+ * DISCOVER_FOUND, DISCOVER_SMTP (no im2k server), or DISCOVER_FAILED
+ * (reported: try again at the next run). */
+static enum discover_result server_for(const char *dom, struct server *s)
 {
   static struct discover *disc;
   static pid_t owner;
-  struct table t;
-  unsigned asked;
-  int found;
+  struct discover_answer a;
+  enum discover_result r;
   if (!disc || owner != getpid()) {
     if (disc) discover_free(disc); /* a worker: its parent's socket is not its own */
     disc = discover_open(hfd, 64);
-    if (!disc) { warn_sys("unable to set up DNS lookups (control/dnsip)"); return -1; }
+    if (!disc) { warn_sys("unable to set up DNS lookups (control/dnsip)"); return DISCOVER_FAILED; }
     owner = getpid();
   }
-  if (table_open(&t, hfd, "control/servers.cdb") == -1) { warn_sys("unable to open control/servers.cdb"); return -1; }
-  found = discover_wait(disc, &t, dom, s, &asked, CALL_MS);
-  table_close(&t);
-  if (found == DISC_FOUND) return 1;
-  if (found == DISC_NONE) return 0;
-  if (errno == EINVAL) warn_sys("unable to read control/servers.cdb");
-  else warn("unable to find the server of %s: DNS did not answer; will try again", dom);
-  return -1;
+  r = discover_wait(disc, dom, &a, CALL_MS);
+  if (r == DISCOVER_FOUND) *s = a.s;
+  else if (r == DISCOVER_FAILED && errno == EAGAIN)
+    warn("unable to find the server of %s: DNS did not answer; will try again", dom);
+  else if (r == DISCOVER_FAILED && (errno == EINVAL || errno == EIO || errno == EMSGSIZE))
+    warn_sys("unable to read control/servers.cdb");
+  else if (r == DISCOVER_FAILED)
+    warn_sys("unable to open control/servers.cdb");
+  return r;
 }
 
 /* deliver: the message into the Maildir md under NAME, fetched with c
@@ -335,9 +336,11 @@ static int one(int md, const struct entry *e)
 
   hex_encode(hx, e->n.handle, MSG_HANDLE);
   snprintf(name, sizeof name, "%s.%s", hx, dom);
-  st = server_for(dom, &s);
-  if (st == -1) return 1;
-  if (st == 0) { warn("no server known for %s: message from %s left waiting", dom, e->n.sender); return 1; }
+  switch (server_for(dom, &s)) {
+  case DISCOVER_FOUND: break;
+  case DISCOVER_SMTP: warn("no server known for %s: message from %s left waiting", dom, e->n.sender); return 1;
+  default: return 1;
+  }
   if (udp_client_open(&c, s.ip, s.fetch_port, s.pk, epk, esk) == -1) {
     warn_sys("unable to reach %s", dom);
     return 1;
@@ -491,6 +494,7 @@ static int follow(int md, const char *maildir, int kfd, const char *kdir, const 
   struct udp_client c;
   uint64_t cursor = 0;
   int cfd, fmd, r, st;
+  enum discover_result found;
 
   if (mkdirat(kfd, "cursors", 0700) == -1 && errno != EEXIST) {
     warn_sys("unable to make %s/cursors", kdir);
@@ -503,9 +507,9 @@ static int follow(int md, const char *maildir, int kfd, const char *kdir, const 
     warn("%s/cursors/%s: not a number; starting the list %s from its first message", kdir, list, list);
     cursor = 0;
   }
-  st = server_for(dom, &s);
-  if (st != 1) {
-    if (st == 0) warn("no server known for %s: list %s not read", dom, list);
+  found = server_for(dom, &s);
+  if (found != DISCOVER_FOUND) {
+    if (found == DISCOVER_SMTP) warn("no server known for %s: list %s not read", dom, list);
     close(cfd);
     return 1;
   }

@@ -25,11 +25,11 @@
 
 struct dentry {
   char dom[256];
-  int state;              /* DISC_*; 0 with !used: free */
+  int state;              /* enum discover_result; 0 with !used: free */
   int used;
   struct server s;
   unsigned postage;
-  int64_t expire;         /* ms; for DISC_WAIT: when to resend */
+  int64_t expire;         /* ms; for DISCOVER_WAIT: when to resend */
   uint16_t id;
   int tries;
 };
@@ -41,10 +41,12 @@ struct discover {
   struct dentry *e;
   unsigned char hkey[crypto_shorthash_KEYBYTES];
   uint64_t stats[4];
-  size_t nwait;           /* entries in DISC_WAIT */
+  size_t nwait;           /* entries in DISCOVER_WAIT */
   int64_t due;            /* no resend is due before this */
   double tokens;          /* new lookups allowed now */
   int64_t last;
+  int homefd;             /* -1: no servers table */
+  struct table_kept servers;
 };
 
 /* field: one "tag=value" of the list, already trimmed: spaces and tabs
@@ -149,20 +151,26 @@ struct discover *discover_new(const struct dns_conf *c, size_t slots)
   crypto_shorthash_keygen(d->hkey);
   d->tokens = RATE;
   d->last = now_ms();
+  d->homefd = -1;
+  d->servers = (struct table_kept)TABLE_KEPT("control/servers.cdb");
   return d;
 }
 
 struct discover *discover_open(int homefd, size_t slots)
 {
   struct dns_conf c;
+  struct discover *d;
   if (dns_conf_read(homefd, &c) == -1) return NULL;
-  return discover_new(&c, slots);
+  d = discover_new(&c, slots);
+  if (d) d->homefd = homefd;
+  return d;
 }
 
 void discover_free(struct discover *d)
 {
   if (!d) return;
   if (d->fd != -1) close(d->fd);
+  table_kept_close(&d->servers);
   free(d->e);
   free(d);
 }
@@ -196,7 +204,7 @@ static void ask(struct discover *d, struct dentry *x, int64_t now)
   x->tries++;
   if (x->expire < d->due) d->due = x->expire;
   if (ql == -1) { /* cannot be asked: a name too long for DNS */
-    x->state = DISC_NONE;
+    x->state = DISCOVER_SMTP;
     d->nwait--;
     x->expire = now + (int64_t)DNS_NEG_TTL * 1000;
     return;
@@ -208,34 +216,54 @@ static void ask(struct discover *d, struct dentry *x, int64_t now)
   }
 }
 
-int discover_find(struct discover *d, struct table *t, const char *domain,
-                  struct server *out, unsigned *postage, int64_t now)
+/* the table: 1 with *out, 0 not listed (or no table), -1 with errno */
+static int listed(struct discover *d, const char *dom, struct server *out, int64_t now)
+{
+  struct table *t;
+  struct server s;
+  if (d->homefd == -1) return 0;
+  t = table_kept(&d->servers, d->homefd, now);
+  if (!t) return -1;
+  return servers_lookup(t, dom, out ? out : &s);
+}
+
+int discover_listed(struct discover *d, const char *domain, int64_t now)
+{
+  char dom[256];
+  size_t n = strlen(domain);
+  if (!domain_check(domain, n)) { errno = EINVAL; return -1; }
+  memcpy(dom, domain, n + 1);
+  domain_lower(dom);
+  return listed(d, dom, NULL, now);
+}
+
+enum discover_result discover_server(struct discover *d, const char *domain,
+                                     struct discover_answer *a, int64_t now)
 {
   char dom[256];
   size_t n = strlen(domain), i, h, pick = (size_t)-1;
   struct dentry *x;
-  *postage = 0;
-  if (!domain_check(domain, n)) { errno = EINVAL; return DISC_FAIL; }
+  int r;
+  a->postage = 0;
+  a->peer = 0;
+  if (!domain_check(domain, n)) { errno = EINVAL; return DISCOVER_FAILED; }
   memcpy(dom, domain, n + 1);
   domain_lower(dom);
-  if (t) {
-    int r = servers_lookup(t, dom, out);
-    if (r == 1) return DISC_FOUND;
-    if (r == -1) return DISC_FAIL;
-  }
-  if (!d) return DISC_NONE;
+  r = listed(d, dom, &a->s, now);
+  if (r == 1) { a->peer = 1; return DISCOVER_FOUND; }
+  if (r == -1) { if (errno == EAGAIN) errno = EIO; return DISCOVER_FAILED; }
   h = hslot(d, dom);
   for (i = 0; i < PROBE; i++) {
     x = &d->e[(h + i) & (d->n - 1)];
     if (x->used && !strcmp(x->dom, dom)) {
-      if (x->state == DISC_WAIT) return DISC_WAIT;
+      if (x->state == DISCOVER_WAIT) return DISCOVER_WAIT;
       if (now < x->expire) {
-        if (x->state == DISC_FOUND) {
-          *out = x->s;
-          *postage = x->postage;
+        if (x->state == DISCOVER_FOUND) {
+          a->s = x->s;
+          a->postage = x->postage;
         }
-        if (x->state == DISC_FAIL) errno = EAGAIN;
-        return x->state;
+        if (x->state == DISCOVER_FAILED) errno = EAGAIN;
+        return (enum discover_result)x->state;
       }
       pick = (h + i) & (d->n - 1); /* expired: ask again in place */
       break;
@@ -247,7 +275,7 @@ int discover_find(struct discover *d, struct table *t, const char *domain,
       size_t s = (h + i) & (d->n - 1);
       x = &d->e[s];
       if (!x->used) { pick = s; break; }
-      if (x->state != DISC_WAIT && x->expire < oldest) { oldest = x->expire; pick = s; }
+      if (x->state != DISCOVER_WAIT && x->expire < oldest) { oldest = x->expire; pick = s; }
     }
   }
   /* new lookups: at most RATE a second, in bursts of RATE, so that
@@ -255,16 +283,17 @@ int discover_find(struct discover *d, struct table *t, const char *domain,
   d->tokens += (double)(now - d->last) * RATE / 1000;
   if (d->tokens > RATE) d->tokens = RATE;
   d->last = now;
-  if (pick == (size_t)-1 || d->tokens < 1) { errno = EAGAIN; return DISC_FAIL; }
+  if (pick == (size_t)-1 || d->tokens < 1) { errno = EAGAIN; return DISCOVER_FAILED; }
   d->tokens -= 1;
   x = &d->e[pick];
   memset(x, 0, sizeof *x);
   memcpy(x->dom, dom, n + 1);
   x->used = 1;
-  x->state = DISC_WAIT;
+  x->state = DISCOVER_WAIT;
   d->nwait++;
   ask(d, x, now);
-  return x->state == DISC_WAIT ? DISC_WAIT : x->state;
+  if (x->state == DISCOVER_FAILED) errno = EAGAIN;
+  return (enum discover_result)x->state;
 }
 
 static int fromserver(const struct discover *d, const struct sockaddr_in *sa)
@@ -286,22 +315,22 @@ static void answer(struct discover *d, const unsigned char *p, size_t n, int64_t
     char name[300], txt[DNS_TXT_MAX];
     uint32_t ttl = DNS_NEG_TTL;
     int r;
-    if (!x->used || x->state != DISC_WAIT || x->id != id) continue;
+    if (!x->used || x->state != DISCOVER_WAIT || x->id != id) continue;
     snprintf(name, sizeof name, "%s%s", DISCOVER_LABEL, x->dom);
     r = dns_txt_answer(p, n, name, DISCOVER_PREFIX, txt, &ttl);
     if (r == DNS_FAIL) continue; /* not the answer to this question */
     d->nwait--;
     if (r == DNS_NONE) {
-      x->state = DISC_NONE;
+      x->state = DISCOVER_SMTP;
       d->stats[2]++;
     } else if (discover_txt_parse(txt, strlen(txt), &x->s, &x->postage) == -1) {
       /* a record that does not parse: the domain means im2k but says it
        * wrongly; not a reason to fall back to SMTP */
-      x->state = DISC_FAIL;
+      x->state = DISCOVER_FAILED;
       ttl = DISCOVER_FAIL_TTL;
       d->stats[3]++;
     } else {
-      x->state = DISC_FOUND;
+      x->state = DISCOVER_FOUND;
       d->stats[1]++;
     }
     x->expire = now + (int64_t)ttl * 1000;
@@ -330,17 +359,17 @@ int64_t discover_tick(struct discover *d, int64_t now)
   if (now < d->due) return d->due - now;
   for (i = 0; i < d->n; i++) {
     struct dentry *x = &d->e[i];
-    if (!x->used || x->state != DISC_WAIT) continue;
+    if (!x->used || x->state != DISCOVER_WAIT) continue;
     if (now >= x->expire) {
       if (x->tries >= TRIES) {
-        x->state = DISC_FAIL;
+        x->state = DISCOVER_FAILED;
         x->expire = now + (int64_t)DISCOVER_FAIL_TTL * 1000;
         d->stats[3]++;
         d->nwait--;
         continue;
       }
       ask(d, x, now);
-      if (x->state != DISC_WAIT) continue;
+      if (x->state != DISCOVER_WAIT) continue;
     }
     if (x->expire - now < next) next = x->expire - now;
   }
@@ -349,16 +378,16 @@ int64_t discover_tick(struct discover *d, int64_t now)
   return next;
 }
 
-int discover_wait(struct discover *d, struct table *t, const char *domain,
-                  struct server *out, unsigned *postage, int timeout_ms)
+enum discover_result discover_wait(struct discover *d, const char *domain,
+                                   struct discover_answer *a, int timeout_ms)
 {
   int64_t end = now_ms() + timeout_ms;
   for (;;) {
     int64_t now = now_ms(), wait;
     struct pollfd pf;
-    int r = discover_find(d, t, domain, out, postage, now);
-    if (r != DISC_WAIT) return r;
-    if (now >= end) { errno = EAGAIN; return DISC_FAIL; }
+    enum discover_result r = discover_server(d, domain, a, now);
+    if (r != DISCOVER_WAIT) return r;
+    if (now >= end) { errno = EAGAIN; return DISCOVER_FAILED; }
     wait = discover_tick(d, now);
     if (wait > end - now) wait = end - now;
     pf.fd = d->fd;

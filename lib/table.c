@@ -57,22 +57,27 @@ fail:
 struct table *table_kept(struct table_kept *k, int dirfd, int64_t now_ms)
 {
   struct stat st;
-  if (k->t.fd != -1 && now_ms - k->checked < 1000) return &k->t;
-  k->checked = now_ms;
-  if (fstatat(dirfd, k->path, &st, 0) == -1) {
-    if (errno != ENOENT && k->t.fd != -1) return &k->t;
-    table_close(&k->t);
+  switch (kept_look(&k->k, dirfd, now_ms, &st)) {
+  case KEPT_SAME: return &k->t;
+  case KEPT_ERROR:
+    if (k->t.fd != -1) return &k->t;
     return NULL;
+  case KEPT_GONE:
+    table_kept_close(k);
+    errno = ENOENT;
+    return NULL;
+  case KEPT_CHANGED: break;
   }
-  if (k->t.fd != -1 && st.st_ino == k->ino && st.st_size == k->size &&
-      st.st_mtim.tv_sec == k->mtime.tv_sec && st.st_mtim.tv_nsec == k->mtime.tv_nsec)
-    return &k->t;
-  table_close(&k->t);
-  if (table_open_copy(&k->t, dirfd, k->path) == -1) return NULL;
-  k->ino = st.st_ino;
-  k->size = st.st_size;
-  k->mtime = st.st_mtim;
+  table_kept_close(k);
+  if (table_open_copy(&k->t, dirfd, k->k.path) == -1) return NULL;
+  kept_took(&k->k, &st);
   return &k->t;
+}
+
+void table_kept_close(struct table_kept *k)
+{
+  table_close(&k->t);
+  kept_drop(&k->k);
 }
 
 int table_get(struct table *t, const void *key, size_t klen, char *out,

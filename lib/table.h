@@ -5,6 +5,8 @@
 #ifndef IM2K_TABLE_H
 #define IM2K_TABLE_H
 
+#include "kept.h"
+
 #include <cdb.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -33,21 +35,18 @@ void table_close(struct table *t);
 int table_open_copy(struct table *t, int dirfd, const char *path);
 
 /* A table a daemon keeps open: a private copy (table_open_copy), taken
- * again when the file is replaced or changed (inode, size or mtime),
- * which is looked at at most once a second. */
+ * again when the file is replaced or changed (see kept.h). */
 struct table_kept {
-  const char *path;
+  struct kept k;
   struct table t;
-  ino_t ino;
-  off_t size;
-  struct timespec mtime;
-  int64_t checked;   /* ms */
 };
-#define TABLE_KEPT(path) {(path), {-1, {0}}, 0, 0, {0, 0}, 0}
+#define TABLE_KEPT(path) {KEPT(path), {-1, {0}}}
 /* table_kept: the table at now_ms (a monotonic clock), or NULL with
  * errno (ENOENT: there is no such file now).  When the file cannot be
  * looked at for another reason, the copy held is kept. */
 struct table *table_kept(struct table_kept *k, int dirfd, int64_t now_ms);
+/* table_kept_close: drop the copy held */
+void table_kept_close(struct table_kept *k);
 
 struct table_make {
   int dirfd;

@@ -6,6 +6,7 @@
  * tiny DNS server of the test's own on a loopback socket. */
 #include "discover.h"
 #include "dns.h"
+#include "file.h"
 #include "table.h"
 #include "udp.h"
 #include "unit.h"
@@ -1278,8 +1279,7 @@ static void test_silent(void)
 {
   struct dns_conf c, c0;
   struct discover *d;
-  struct server s;
-  unsigned post;
+  struct discover_answer a;
   int64_t t0, w;
   char dom[300];
   size_t i;
@@ -1299,23 +1299,23 @@ static void test_silent(void)
   t0 = now_ms();
   for (i = 0; i < sizeof baddoms / sizeof baddoms[0]; i++) {
     errno = 0;
-    r = discover_find(d, NULL, baddoms[i], &s, &post, t0);
-    CHECK(r == DISC_FAIL && errno == EINVAL, "discover_find \"%s\": %d errno %d", baddoms[i], r,
+    r = discover_server(d, baddoms[i], &a, t0);
+    CHECK(r == DISCOVER_FAILED && errno == EINVAL, "discover_find \"%s\": %d errno %d", baddoms[i], r,
           errno);
   }
   longname(dom, 254);
   errno = 0;
-  r = discover_find(d, NULL, dom, &s, &post, t0);
-  CHECK(r == DISC_FAIL && errno == EINVAL, "discover_find of 254 bytes: %d", r);
+  r = discover_server(d, dom, &a, t0);
+  CHECK(r == DISCOVER_FAILED && errno == EINVAL, "discover_find of 254 bytes: %d", r);
   CHECK(sent(d, 0) == 0, "no query for a bad domain");
 
   /* one query; asked again while it waits, no second */
-  CHECK(discover_find(d, NULL, "silent.example", &s, &post, t0) == DISC_WAIT, "DISC_WAIT");
+  CHECK(discover_server(d, "silent.example", &a, t0) == DISCOVER_WAIT, "DISCOVER_WAIT");
   CHECK(sent(d, 0) == 1, "one query sent");
   CHECK(discover_fd(d) >= 0, "discover_fd: the socket made by the first query");
-  CHECK(discover_find(d, NULL, "silent.example", &s, &post, t0 + 10) == DISC_WAIT &&
-            discover_find(d, NULL, "SILENT.Example", &s, &post, t0 + 20) == DISC_WAIT,
-        "still DISC_WAIT");
+  CHECK(discover_server(d, "silent.example", &a, t0 + 10) == DISCOVER_WAIT &&
+            discover_server(d, "SILENT.Example", &a, t0 + 20) == DISCOVER_WAIT,
+        "still DISCOVER_WAIT");
   CHECK(sent(d, 0) == 1, "no query while one waits: %lu", (unsigned long)sent(d, 0));
   /* resent after 1 and 2 s, given up 4 s after the third; tick's wait
    * is at most 1000 ms */
@@ -1327,8 +1327,8 @@ static void test_silent(void)
   CHECK(w == 1 && sent(d, 0) == 2, "tick at 2999 ms: %lld", (long long)w);
   w = discover_tick(d, t0 + 3000);
   CHECK(w == 1000 && sent(d, 0) == 3, "tick at 3 s: resent, next in %lld", (long long)w);
-  CHECK(discover_find(d, NULL, "silent.example", &s, &post, t0 + 6999) == DISC_WAIT,
-        "DISC_WAIT at 6999 ms");
+  CHECK(discover_server(d, "silent.example", &a, t0 + 6999) == DISCOVER_WAIT,
+        "DISCOVER_WAIT at 6999 ms");
   w = discover_tick(d, t0 + 5000);
   CHECK(w == 1000 && sent(d, 0) == 3, "tick at 5 s: %lld", (long long)w);
   w = discover_tick(d, t0 + 6999);
@@ -1336,22 +1336,22 @@ static void test_silent(void)
   w = discover_tick(d, t0 + 7000);
   CHECK(sent(d, 0) == 3 && sent(d, 3) == 1, "given up at 7 s after 3 queries");
   errno = 0;
-  r = discover_find(d, NULL, "silent.example", &s, &post, t0 + 7000);
-  CHECK(r == DISC_FAIL && errno == EAGAIN, "DISC_FAIL, EAGAIN: %d %d", r, errno);
+  r = discover_server(d, "silent.example", &a, t0 + 7000);
+  CHECK(r == DISCOVER_FAILED && errno == EAGAIN, "DISCOVER_FAILED, EAGAIN: %d %d", r, errno);
   /* the failure is kept DISCOVER_FAIL_TTL seconds, then asked again */
   errno = 0;
-  r = discover_find(d, NULL, "silent.example", &s, &post, t0 + 7000 + DISCOVER_FAIL_TTL * 1000 - 1);
-  CHECK(r == DISC_FAIL && errno == EAGAIN && sent(d, 0) == 3, "the failure cached: %d", r);
-  r = discover_find(d, NULL, "silent.example", &s, &post, t0 + 7000 + DISCOVER_FAIL_TTL * 1000);
-  CHECK(r == DISC_WAIT && sent(d, 0) == 4, "asked again once it expired: %d", r);
+  r = discover_server(d, "silent.example", &a, t0 + 7000 + DISCOVER_FAIL_TTL * 1000 - 1);
+  CHECK(r == DISCOVER_FAILED && errno == EAGAIN && sent(d, 0) == 3, "the failure cached: %d", r);
+  r = discover_server(d, "silent.example", &a, t0 + 7000 + DISCOVER_FAIL_TTL * 1000);
+  CHECK(r == DISCOVER_WAIT && sent(d, 0) == 4, "asked again once it expired: %d", r);
   discover_free(d);
 
   /* two lookups on their own schedules */
   d = discover_new(&c, 64);
   if (!d) unit_fatal("t_dns", "discover_new");
   t0 = now_ms();
-  CHECK(discover_find(d, NULL, "one.example", &s, &post, t0) == DISC_WAIT &&
-            discover_find(d, NULL, "two.example", &s, &post, t0 + 500) == DISC_WAIT,
+  CHECK(discover_server(d, "one.example", &a, t0) == DISCOVER_WAIT &&
+            discover_server(d, "two.example", &a, t0 + 500) == DISCOVER_WAIT,
         "two lookups");
   w = discover_tick(d, t0 + 1000);
   CHECK(w == 500 && sent(d, 0) == 3, "at 1 s the first is resent; the second due in %lld",
@@ -1364,18 +1364,18 @@ static void test_silent(void)
   d = discover_new(&c, 1);
   if (!d) unit_fatal("t_dns", "discover_new");
   t0 = now_ms();
-  CHECK(discover_find(d, NULL, "one.example", &s, &post, t0) == DISC_WAIT, "one entry");
+  CHECK(discover_server(d, "one.example", &a, t0) == DISCOVER_WAIT, "one entry");
   errno = 0;
-  r = discover_find(d, NULL, "two.example", &s, &post, t0);
-  CHECK(r == DISC_FAIL && errno == EAGAIN && sent(d, 0) == 1, "no room: %d", r);
+  r = discover_server(d, "two.example", &a, t0);
+  CHECK(r == DISCOVER_FAILED && errno == EAGAIN && sent(d, 0) == 1, "no room: %d", r);
   discover_tick(d, t0 + 1000);
   discover_tick(d, t0 + 3000);
   discover_tick(d, t0 + 7000);
-  r = discover_find(d, NULL, "two.example", &s, &post, t0 + 7000);
-  CHECK(r == DISC_WAIT, "a failed entry gives its room: %d", r);
+  r = discover_server(d, "two.example", &a, t0 + 7000);
+  CHECK(r == DISCOVER_WAIT, "a failed entry gives its room: %d", r);
   errno = 0;
-  r = discover_find(d, NULL, "one.example", &s, &post, t0 + 7000);
-  CHECK(r == DISC_FAIL && errno == EAGAIN, "and is gone: %d", r);
+  r = discover_server(d, "one.example", &a, t0 + 7000);
+  CHECK(r == DISCOVER_FAILED && errno == EAGAIN, "and is gone: %d", r);
   discover_free(d);
 }
 
@@ -1383,8 +1383,7 @@ static void test_wait(void)
 {
   struct dns_conf c;
   struct discover *d;
-  struct server s;
-  unsigned post;
+  struct discover_answer a;
   int64_t t0, took;
   char dom[300];
   int r, i;
@@ -1393,26 +1392,26 @@ static void test_wait(void)
   if (!d) unit_fatal("t_dns", "discover_new");
   t0 = now_ms();
   errno = 0;
-  r = discover_wait(d, NULL, "a..example", &s, &post, 200);
-  CHECK(r == DISC_FAIL && errno == EINVAL && now_ms() - t0 < 100, "discover_wait of a bad domain");
+  r = discover_wait(d, "a..example", &a, 200);
+  CHECK(r == DISCOVER_FAILED && errno == EINVAL && now_ms() - t0 < 100, "discover_wait of a bad domain");
   t0 = now_ms();
   errno = 0;
-  r = discover_wait(d, NULL, "wait.example", &s, &post, 200);
+  r = discover_wait(d, "wait.example", &a, 200);
   took = now_ms() - t0;
-  CHECK(r == DISC_FAIL && errno == EAGAIN, "discover_wait 200 ms: %d errno %d", r, errno);
+  CHECK(r == DISCOVER_FAILED && errno == EAGAIN, "discover_wait 200 ms: %d errno %d", r, errno);
   CHECK(took >= 200 && took < 1000, "discover_wait took %lld ms", (long long)took);
   CHECK(sent(d, 0) == 1, "one query in 200 ms");
   /* names too long for DNS with the label in front: no server */
   t0 = now_ms();
   longname(dom, 253);
-  r = discover_find(d, NULL, dom, &s, &post, t0);
-  CHECK(r == DISC_NONE && sent(d, 0) == 1, "a domain of 253 bytes: %d, no query", r);
+  r = discover_server(d, dom, &a, t0);
+  CHECK(r == DISCOVER_SMTP && sent(d, 0) == 1, "a domain of 253 bytes: %d, no query", r);
   longname(dom, 248);
-  r = discover_find(d, NULL, dom, &s, &post, t0);
-  CHECK(r == DISC_NONE && sent(d, 0) == 1, "a domain of 248 bytes: %d, no query", r);
+  r = discover_server(d, dom, &a, t0);
+  CHECK(r == DISCOVER_SMTP && sent(d, 0) == 1, "a domain of 248 bytes: %d, no query", r);
   longname(dom, 247);
-  r = discover_find(d, NULL, dom, &s, &post, t0);
-  CHECK(r == DISC_WAIT && sent(d, 0) == 2, "a domain of 247 bytes: %d, asked", r);
+  r = discover_server(d, dom, &a, t0);
+  CHECK(r == DISCOVER_WAIT && sent(d, 0) == 2, "a domain of 247 bytes: %d, asked", r);
   discover_free(d);
 
   /* at most 200 new lookups a second */
@@ -1421,18 +1420,18 @@ static void test_wait(void)
   t0 = now_ms();
   for (i = 0; i < 200; i++) {
     snprintf(dom, sizeof dom, "r%d.example", i);
-    if (!CHECK(discover_find(d, NULL, dom, &s, &post, t0) == DISC_WAIT, "lookup %d", i)) break;
+    if (!CHECK(discover_server(d, dom, &a, t0) == DISCOVER_WAIT, "lookup %d", i)) break;
   }
   errno = 0;
-  r = discover_find(d, NULL, "r200.example", &s, &post, t0);
-  CHECK(r == DISC_FAIL && errno == EAGAIN && sent(d, 0) == 200, "the 201st: %d", r);
-  CHECK(discover_find(d, NULL, "r7.example", &s, &post, t0) == DISC_WAIT,
+  r = discover_server(d, "r200.example", &a, t0);
+  CHECK(r == DISCOVER_FAILED && errno == EAGAIN && sent(d, 0) == 200, "the 201st: %d", r);
+  CHECK(discover_server(d, "r7.example", &a, t0) == DISCOVER_WAIT,
         "one waiting is still found");
-  CHECK(discover_find(d, NULL, "r200.example", &s, &post, t0 + 5) == DISC_WAIT,
+  CHECK(discover_server(d, "r200.example", &a, t0 + 5) == DISCOVER_WAIT,
         "5 ms later, one more");
   errno = 0;
-  r = discover_find(d, NULL, "r201.example", &s, &post, t0 + 5);
-  CHECK(r == DISC_FAIL && errno == EAGAIN && sent(d, 0) == 201, "and only one: %d", r);
+  r = discover_server(d, "r201.example", &a, t0 + 5);
+  CHECK(r == DISCOVER_FAILED && errno == EAGAIN && sent(d, 0) == 201, "and only one: %d", r);
   discover_free(d);
 }
 
@@ -1440,44 +1439,68 @@ static void test_wait(void)
 static void test_table(void)
 {
   static const char v1[] = "127.0.0.3:2525:2526:" PK;
+  static const char v2[] = "127.0.0.4:2525:2526:" PK;
   static const char bad[] = "127.0.0.3:0:2526:" PK;
   char dir[64];
   struct table_make tm;
-  struct table t;
-  struct dns_conf c;
   struct discover *d;
-  struct server s;
-  unsigned post;
+  struct discover_answer a;
   unsigned char pk[32];
+  int64_t t0;
   int dfd, r, i;
   for (i = 0; i < 32; i++) pk[i] = (unsigned char)i;
   if (unit_tmpdir(dir) == -1) unit_fatal("t_dns", "mkdtemp");
   dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd == -1) unit_fatal("t_dns", "open temp dir");
-  if (table_make_start(&tm, dfd, "servers.cdb") == -1 ||
+  if (mkdirat(dfd, "control", 0755) == -1 ||
+      file_put_atomic(dfd, "control/dnsip", "127.0.0.1:1\n", 12, 0644) == -1)
+    unit_fatal("t_dns", "control/dnsip");
+  d = discover_open(dfd, 16);
+  if (!d) unit_fatal("t_dns", "discover_open");
+  t0 = now_ms();
+  errno = 0;
+  r = discover_server(d, "tab.example", &a, t0);
+  CHECK(r == DISCOVER_FAILED && errno == ENOENT, "no control/servers.cdb: failed, ENOENT: %d %d", r,
+        errno);
+  CHECK(discover_listed(d, "tab.example", t0) == -1 && errno == ENOENT, "listed: no table");
+  if (table_make_start(&tm, dfd, "control/servers.cdb") == -1 ||
       table_make_add(&tm, "tab.example", 11, v1, sizeof v1 - 1) == -1 ||
       table_make_add(&tm, "damaged.example", 15, bad, sizeof bad - 1) == -1 ||
-      table_make_finish(&tm) == -1 || table_open(&t, dfd, "servers.cdb") == -1)
+      table_make_finish(&tm) == -1)
     unit_fatal("t_dns", "servers.cdb");
-  conf_at(&c, "127.0.0.1", 1);
-  d = discover_new(&c, 16);
-  if (!d) unit_fatal("t_dns", "discover_new");
-  post = 99;
-  memset(&s, 0, sizeof s);
-  r = discover_find(d, &t, "Tab.Example", &s, &post, now_ms());
-  CHECK(r == DISC_FOUND && !strcmp(s.ip, "127.0.0.3") && s.inbox_port == 2525 &&
-            s.fetch_port == 2526 && !memcmp(s.pk, pk, 32) && post == 0,
-        "found in the table: %d %s %u", r, s.ip, post);
-  r = discover_wait(d, &t, "tab.example", &s, &post, 100);
-  CHECK(r == DISC_FOUND, "discover_wait from the table: %d", r);
+  a.postage = 99;
+  a.peer = 0;
+  memset(&a.s, 0, sizeof a.s);
+  r = discover_server(d, "Tab.Example", &a, t0);
+  CHECK(r == DISCOVER_FOUND && !strcmp(a.s.ip, "127.0.0.3") && a.s.inbox_port == 2525 &&
+            a.s.fetch_port == 2526 && !memcmp(a.s.pk, pk, 32) && a.postage == 0 && a.peer == 1,
+        "found in the table (taken at once, none was held): %d %s %u", r, a.s.ip, a.postage);
+  r = discover_wait(d, "tab.example", &a, 100);
+  CHECK(r == DISCOVER_FOUND, "discover_wait from the table: %d", r);
+  CHECK(discover_listed(d, "TAB.example", t0) == 1 && discover_listed(d, "dns.example", t0) == 0,
+        "discover_listed");
   errno = 0;
-  r = discover_find(d, &t, "damaged.example", &s, &post, now_ms());
-  CHECK(r == DISC_FAIL && errno == EINVAL, "a damaged entry: %d errno %d", r, errno);
+  r = discover_server(d, "damaged.example", &a, t0);
+  CHECK(r == DISCOVER_FAILED && errno == EINVAL, "a damaged entry: %d errno %d", r, errno);
   CHECK(sent(d, 0) == 0, "the table asks nothing of DNS");
-  r = discover_find(d, &t, "dns.example", &s, &post, now_ms());
-  CHECK(r == DISC_WAIT && sent(d, 0) == 1, "not in the table: asked: %d", r);
+  r = discover_server(d, "dns.example", &a, t0);
+  CHECK(r == DISCOVER_WAIT && sent(d, 0) == 1 && a.peer == 0, "not in the table: asked: %d", r);
+  /* the table is kept: a new one is taken when looked at a second later */
+  if (table_make_start(&tm, dfd, "control/servers.cdb") == -1 ||
+      table_make_add(&tm, "tab.example", 11, v2, sizeof v2 - 1) == -1 || table_make_finish(&tm) == -1)
+    unit_fatal("t_dns", "servers.cdb again");
+  r = discover_server(d, "tab.example", &a, t0 + 10);
+  CHECK(r == DISCOVER_FOUND && !strcmp(a.s.ip, "127.0.0.3"), "within the second: the copy held");
+  r = discover_server(d, "tab.example", &a, t0 + 1000);
+  CHECK(r == DISCOVER_FOUND && !strcmp(a.s.ip, "127.0.0.4"), "a second later: the new table: %s",
+        a.s.ip);
+  r = discover_server(d, "damaged.example", &a, t0 + 1000);
+  CHECK(r == DISCOVER_WAIT, "an entry gone from the table: asked of DNS: %d", r);
+  if (unlinkat(dfd, "control/servers.cdb", 0) == -1) unit_fatal("t_dns", "unlink");
+  errno = 0;
+  r = discover_server(d, "tab.example", &a, t0 + 2000);
+  CHECK(r == DISCOVER_FAILED && errno == ENOENT, "the table removed: failed: %d %d", r, errno);
   discover_free(d);
-  table_close(&t);
   close(dfd);
   CHECK(unit_rmtree(dir) == 0, "remove %s", dir);
 }
@@ -1545,9 +1568,8 @@ static void test_live(void)
   struct sockaddr_in sa, from;
   struct dns_conf c;
   struct discover *d;
-  struct server s;
+  struct discover_answer a;
   unsigned char q[600], q2[600], pk[32];
-  unsigned post;
   size_t qn;
   int64_t t0;
   int srv, other, r, i;
@@ -1561,8 +1583,8 @@ static void test_live(void)
   if (!d) unit_fatal("t_dns", "discover_new");
 
   /* found, and taken from the cache after */
-  r = discover_find(d, NULL, "live.example", &s, &post, now_ms());
-  CHECK(r == DISC_WAIT, "live: DISC_WAIT: %d", r);
+  r = discover_server(d, "live.example", &a, now_ms());
+  CHECK(r == DISCOVER_WAIT, "live: DISCOVER_WAIT: %d", r);
   qn = serve_get(srv, q, sizeof q, &from, 2000);
   CHECK(qn && asked(q, qn, "_im2k.live.example", ns_t_txt), "live: the query: %zu bytes", qn);
   /* not taken: another id, another sender, another question */
@@ -1581,54 +1603,54 @@ static void test_live(void)
   reply_to(&m, q, qn, 0, 1, 0);
   txtrr(&m, NULL, 60, REC "; p=12");
   CHECK(send_to(srv, &m, &from), "send the answer");
-  memset(&s, 0, sizeof s);
-  post = 99;
-  r = discover_wait(d, NULL, "live.example", &s, &post, 2000);
-  CHECK(r == DISC_FOUND && !strcmp(s.ip, "192.0.2.7") && s.inbox_port == 2000 &&
-            s.fetch_port == 2001 && !memcmp(s.pk, pk, 32) && post == 12,
-        "live: DISC_FOUND %d %s %u %u %u", r, s.ip, s.inbox_port, s.fetch_port, post);
+  memset(&a.s, 0, sizeof a.s);
+  a.postage = 99;
+  r = discover_wait(d, "live.example", &a, 2000);
+  CHECK(r == DISCOVER_FOUND && !strcmp(a.s.ip, "192.0.2.7") && a.s.inbox_port == 2000 &&
+            a.s.fetch_port == 2001 && !memcmp(a.s.pk, pk, 32) && a.postage == 12,
+        "live: DISCOVER_FOUND %d %s %u %u %u", r, a.s.ip, a.s.inbox_port, a.s.fetch_port, a.postage);
   CHECK(sent(d, 0) == 1 && sent(d, 1) == 1, "live: one query, one found");
-  memset(&s, 0, sizeof s);
-  r = discover_find(d, NULL, "Live.Example", &s, &post, now_ms());
-  CHECK(r == DISC_FOUND && !strcmp(s.ip, "192.0.2.7") && post == 12, "live: from the cache: %d",
+  memset(&a.s, 0, sizeof a.s);
+  r = discover_server(d, "Live.Example", &a, now_ms());
+  CHECK(r == DISCOVER_FOUND && !strcmp(a.s.ip, "192.0.2.7") && a.postage == 12, "live: from the cache: %d",
         r);
   CHECK(serve_get(srv, q2, sizeof q2, &from, 100) == 0 && sent(d, 0) == 1,
         "live: no second query");
 
   /* NXDOMAIN: no server */
-  CHECK(discover_find(d, NULL, "none.example", &s, &post, now_ms()) == DISC_WAIT, "none: WAIT");
+  CHECK(discover_server(d, "none.example", &a, now_ms()) == DISCOVER_WAIT, "none: WAIT");
   qn = serve_get(srv, q, sizeof q, &from, 2000);
   CHECK(qn && asked(q, qn, "_im2k.none.example", ns_t_txt), "none: the query");
   reply_to(&m, q, qn, ns_r_nxdomain, 0, 1);
   soarr(&m, 900, 120);
   CHECK(send_to(srv, &m, &from), "send NXDOMAIN");
-  r = discover_wait(d, NULL, "none.example", &s, &post, 2000);
-  CHECK(r == DISC_NONE, "none: DISC_NONE: %d", r);
-  r = discover_find(d, NULL, "none.example", &s, &post, now_ms());
-  CHECK(r == DISC_NONE && serve_get(srv, q2, sizeof q2, &from, 100) == 0 && sent(d, 0) == 2 &&
+  r = discover_wait(d, "none.example", &a, 2000);
+  CHECK(r == DISCOVER_SMTP, "none: DISCOVER_SMTP: %d", r);
+  r = discover_server(d, "none.example", &a, now_ms());
+  CHECK(r == DISCOVER_SMTP && serve_get(srv, q2, sizeof q2, &from, 100) == 0 && sent(d, 0) == 2 &&
             sent(d, 2) == 1,
         "none: from the cache: %d", r);
 
   /* a damaged record: a failure, not "no server" */
-  CHECK(discover_find(d, NULL, "broken.example", &s, &post, now_ms()) == DISC_WAIT, "broken");
+  CHECK(discover_server(d, "broken.example", &a, now_ms()) == DISCOVER_WAIT, "broken");
   qn = serve_get(srv, q, sizeof q, &from, 2000);
   CHECK(qn && asked(q, qn, "_im2k.broken.example", ns_t_txt), "broken: the query");
   reply_to(&m, q, qn, 0, 1, 0);
   txtrr(&m, NULL, 600, "v=im2k1; a=127.0.5.9; n=2000");
   CHECK(send_to(srv, &m, &from), "send a damaged record");
   errno = 0;
-  r = discover_wait(d, NULL, "broken.example", &s, &post, 2000);
-  CHECK(r == DISC_FAIL && errno == EAGAIN, "broken: DISC_FAIL: %d errno %d", r, errno);
+  r = discover_wait(d, "broken.example", &a, 2000);
+  CHECK(r == DISCOVER_FAILED && errno == EAGAIN, "broken: DISCOVER_FAILED: %d errno %d", r, errno);
   errno = 0;
-  r = discover_find(d, NULL, "broken.example", &s, &post, now_ms());
-  CHECK(r == DISC_FAIL && errno == EAGAIN && serve_get(srv, q2, sizeof q2, &from, 100) == 0 &&
+  r = discover_server(d, "broken.example", &a, now_ms());
+  CHECK(r == DISCOVER_FAILED && errno == EAGAIN && serve_get(srv, q2, sizeof q2, &from, 100) == 0 &&
             sent(d, 3) == 1,
         "broken: from the cache: %d", r);
 
   /* SERVFAIL is not the answer: the lookup goes on (the clock given,
    * and no tick: no resend with another id) */
   t0 = now_ms();
-  CHECK(discover_find(d, NULL, "sf.example", &s, &post, t0) == DISC_WAIT, "sf");
+  CHECK(discover_server(d, "sf.example", &a, t0) == DISCOVER_WAIT, "sf");
   qn = serve_get(srv, q, sizeof q, &from, 2000);
   CHECK(qn && asked(q, qn, "_im2k.sf.example", ns_t_txt), "sf: the query");
   reply_to(&m, q, qn, ns_r_servfail, 0, 0);
@@ -1639,47 +1661,47 @@ static void test_live(void)
     pf.events = POLLIN;
     CHECK(poll(&pf, 1, 2000) == 1, "sf: SERVFAIL came");
     discover_input(d, t0 + 10);
-    CHECK(discover_find(d, NULL, "sf.example", &s, &post, t0 + 10) == DISC_WAIT,
-          "sf: still DISC_WAIT after SERVFAIL");
+    CHECK(discover_server(d, "sf.example", &a, t0 + 10) == DISCOVER_WAIT,
+          "sf: still DISCOVER_WAIT after SERVFAIL");
     reply_to(&m, q, qn, 0, 1, 0);
     txtrr(&m, NULL, 60, REC);
     CHECK(send_to(srv, &m, &from), "send the answer");
     CHECK(poll(&pf, 1, 2000) == 1, "sf: the answer came");
     discover_input(d, t0 + 20);
-    r = discover_find(d, NULL, "sf.example", &s, &post, t0 + 20);
-    CHECK(r == DISC_FOUND && post == 0 && !strcmp(s.ip, "192.0.2.7"), "sf: then DISC_FOUND: %d",
+    r = discover_server(d, "sf.example", &a, t0 + 20);
+    CHECK(r == DISCOVER_FOUND && a.postage == 0 && !strcmp(a.s.ip, "192.0.2.7"), "sf: then DISCOVER_FOUND: %d",
           r);
   }
 
   /* TXT records, none of ours: no server */
-  CHECK(discover_find(d, NULL, "smtp.example", &s, &post, now_ms()) == DISC_WAIT, "smtp");
+  CHECK(discover_server(d, "smtp.example", &a, now_ms()) == DISCOVER_WAIT, "smtp");
   qn = serve_get(srv, q, sizeof q, &from, 2000);
   reply_to(&m, q, qn, 0, 1, 0);
   txtrr(&m, NULL, 60, "v=spf1 -all");
   CHECK(send_to(srv, &m, &from), "send another TXT");
-  r = discover_wait(d, NULL, "smtp.example", &s, &post, 2000);
-  CHECK(r == DISC_NONE && sent(d, 0) == 5, "smtp: DISC_NONE: %d", r);
+  r = discover_wait(d, "smtp.example", &a, 2000);
+  CHECK(r == DISCOVER_SMTP && sent(d, 0) == 5, "smtp: DISCOVER_SMTP: %d", r);
 
   /* each kept for its TTL, then asked again (the clock moved on) */
   t0 = now_ms();
   errno = 0;
-  r = discover_find(d, NULL, "broken.example", &s, &post, t0 + DISCOVER_FAIL_TTL * 1000 - 2000);
-  CHECK(r == DISC_FAIL && errno == EAGAIN, "broken: kept: %d", r);
-  r = discover_find(d, NULL, "broken.example", &s, &post, t0 + DISCOVER_FAIL_TTL * 1000 + 1);
+  r = discover_server(d, "broken.example", &a, t0 + DISCOVER_FAIL_TTL * 1000 - 2000);
+  CHECK(r == DISCOVER_FAILED && errno == EAGAIN, "broken: kept: %d", r);
+  r = discover_server(d, "broken.example", &a, t0 + DISCOVER_FAIL_TTL * 1000 + 1);
   qn = serve_get(srv, q, sizeof q, &from, 2000);
-  CHECK(r == DISC_WAIT && qn && asked(q, qn, "_im2k.broken.example", ns_t_txt),
+  CHECK(r == DISCOVER_WAIT && qn && asked(q, qn, "_im2k.broken.example", ns_t_txt),
         "broken: asked again after %d s: %d", DISCOVER_FAIL_TTL, r);
-  r = discover_find(d, NULL, "live.example", &s, &post, t0 + 55000);
-  CHECK(r == DISC_FOUND, "live: kept: %d", r);
-  r = discover_find(d, NULL, "live.example", &s, &post, t0 + 60001);
+  r = discover_server(d, "live.example", &a, t0 + 55000);
+  CHECK(r == DISCOVER_FOUND, "live: kept: %d", r);
+  r = discover_server(d, "live.example", &a, t0 + 60001);
   qn = serve_get(srv, q, sizeof q, &from, 2000);
-  CHECK(r == DISC_WAIT && qn && asked(q, qn, "_im2k.live.example", ns_t_txt),
+  CHECK(r == DISCOVER_WAIT && qn && asked(q, qn, "_im2k.live.example", ns_t_txt),
         "live: asked again after its TTL: %d", r);
-  r = discover_find(d, NULL, "none.example", &s, &post, t0 + 115000);
-  CHECK(r == DISC_NONE, "none: kept: %d", r);
-  r = discover_find(d, NULL, "none.example", &s, &post, t0 + 120001);
+  r = discover_server(d, "none.example", &a, t0 + 115000);
+  CHECK(r == DISCOVER_SMTP, "none: kept: %d", r);
+  r = discover_server(d, "none.example", &a, t0 + 120001);
   qn = serve_get(srv, q, sizeof q, &from, 2000);
-  CHECK(r == DISC_WAIT && qn && asked(q, qn, "_im2k.none.example", ns_t_txt),
+  CHECK(r == DISCOVER_WAIT && qn && asked(q, qn, "_im2k.none.example", ns_t_txt),
         "none: asked again after the negative TTL: %d", r);
   CHECK(sent(d, 0) == 8 && serve_get(srv, q2, sizeof q2, &from, 50) == 0,
         "eight queries in all: %lu", (unsigned long)sent(d, 0));
