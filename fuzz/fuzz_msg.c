@@ -134,6 +134,23 @@ static void index_req(struct rd *r)
   if (l1 != l2 || memcmp(e1, e2, l1)) abort();
 }
 
+static void forward_req(struct rd *r)
+{
+  struct msg_forward_req a, b, c;
+  unsigned char e1[ENC_MAX], e2[ENC_MAX];
+  size_t l1, l2;
+  if (msg_get_forward_req(r, &a) == -1) return;
+  if (!addr_ok(a.to) || !addr_ok(a.note.sender) || !addr_ok(a.note.rcpt)) abort();
+  ROUND(struct msg_forward_req, msg_put_forward_req, msg_get_forward_req, &a, &b, e1, l1);
+  if (strcmp(a.to, b.to) || strcmp(a.note.sender, b.note.sender) ||
+      strcmp(a.note.rcpt, b.note.rcpt) || memcmp(a.note.handle, b.note.handle, MSG_HANDLE) ||
+      a.note.size != b.note.size || memcmp(a.note.hash, b.note.hash, MSG_HASH) ||
+      memcmp(a.note.token, b.note.token, MSG_TOKEN))
+    abort();
+  ROUND(struct msg_forward_req, msg_put_forward_req, msg_get_forward_req, &b, &c, e2, l2);
+  if (l1 != l2 || memcmp(e1, e2, l1)) abort();
+}
+
 /* entries of an INDEX response, one after another, as a client reads them */
 static void index_entries(struct rd *r)
 {
@@ -322,7 +339,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   static void (*const dec[])(struct rd *) = {note, list_req, done_req, fetch_req,
                                              confirm_req, index_req, index_entries,
                                              status_ans, notify_ans, list_ans, fetch_ans,
-                                             index_ans};
+                                             index_ans, forward_req};
   struct rd r;
   if (size < 1) return 0;
   rd_init(&r, data + 1, size - 1);

@@ -55,6 +55,24 @@ uint64_t msg_get_stamp(struct rd *r)
   return rd_u64(r);
 }
 
+void msg_put_stamp(struct wr *w, uint64_t stamp)
+{
+  wr_u64(w, stamp);
+}
+
+void msg_put_forward_req(struct wr *w, const struct msg_forward_req *q)
+{
+  wr_str8(w, q->to);
+  msg_put_note(w, &q->note);
+}
+
+int msg_get_forward_req(struct rd *r, struct msg_forward_req *q)
+{
+  msg_get_addr(r, q->to);
+  msg_get_note(r, &q->note);
+  return msg_end(r);
+}
+
 int msg_get_note(struct rd *r, struct msg_note *n)
 {
   msg_get_addr(r, n->sender);

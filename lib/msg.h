@@ -40,8 +40,19 @@ struct msg_note {
 void msg_put_note(struct wr *w, const struct msg_note *n);
 int msg_get_note(struct rd *r, struct msg_note *n);
 /* msg_get_stamp: the NOTIFY body's optional u64 postage stamp after the
- * note: 0 when fewer than 8 bytes are left (those must be padding). */
+ * note: 0 when fewer than 8 bytes are left (those must be padding).
+ * msg_put_stamp writes it; a sender with no stamp writes nothing. */
 uint64_t msg_get_stamp(struct rd *r);
+void msg_put_stamp(struct wr *w, uint64_t stamp);
+
+/* FORWARD request: the user's new address, then the note as the old
+ * inbox received it.  Response: status (msg_put_status_ans). */
+struct msg_forward_req {
+  char to[ADDR_MAX + 1];
+  struct msg_note note;
+};
+void msg_put_forward_req(struct wr *w, const struct msg_forward_req *q);
+int msg_get_forward_req(struct rd *r, struct msg_forward_req *q);
 
 /* LIST request: user, cursor[, postage u8].  Response: status, more,
  * count, then count entries of (seq u64, note, worth u8: the bits its

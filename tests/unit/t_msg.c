@@ -654,6 +654,63 @@ static void byhand(struct hand *h, const struct ans *a)
   }
 }
 
+/* FORWARD request and the NOTIFY stamp, by hand */
+static void test_forward_stamp(void)
+{
+  struct msg_forward_req q, out;
+  struct hand h;
+  unsigned char b[MSG_NOTE_WIRE_MAX + 300];
+  struct wr w;
+  struct rd r;
+  size_t cut;
+  memset(&q, 0, sizeof q);
+  strcpy(q.to, "Bob@New.Example");
+  strcpy(q.note.sender, "a@b");
+  strcpy(q.note.rcpt, "bob@old.example");
+  memcpy(q.note.handle, H, 16);
+  q.note.size = 171;
+  memcpy(q.note.hash, X, 32);
+  memcpy(q.note.token, T, 32);
+  h.n = 0;
+  hs(&h, q.to);
+  hs(&h, q.note.sender);
+  hs(&h, q.note.rcpt);
+  hn(&h, H, 16);
+  h8(&h, 171);
+  hn(&h, X, 32);
+  hn(&h, T, 32);
+  wr_init(&w, b, sizeof b);
+  msg_put_forward_req(&w, &q);
+  CHECK(!w.err && w.pos == h.n && !memcmp(b, h.b, h.n), "msg_put_forward_req bytes");
+  rd_init(&r, b, w.pos);
+  CHECK(msg_get_forward_req(&r, &out) == 0 && !strcmp(out.to, "Bob@new.example") &&
+            !strcmp(out.note.sender, "a@b") && !strcmp(out.note.rcpt, "bob@old.example") &&
+            out.note.size == 171 && !memcmp(out.note.token, T, 32),
+        "msg_get_forward_req round trip");
+  memset(b + h.n, 0, 20);
+  rd_init(&r, b, h.n + 20);
+  CHECK(msg_get_forward_req(&r, &out) == 0, "forward request with zero padding");
+  b[h.n + 19] = 1;
+  rd_init(&r, b, h.n + 20);
+  CHECK(msg_get_forward_req(&r, &out) == -1, "forward request with a leftover byte");
+  for (cut = 0; cut < h.n; cut++) {
+    rd_init(&r, b, cut);
+    CHECK(msg_get_forward_req(&r, &out) == -1, "forward request: first %zu of %zu decode", cut,
+          h.n);
+  }
+  b[0] = 3;   /* "Bob" is no address */
+  rd_init(&r, b, h.n);
+  CHECK(msg_get_forward_req(&r, &out) == -1, "forward request to a bad address");
+
+  /* the stamp: a u64 after the note, as msg_get_stamp reads it */
+  wr_init(&w, b, sizeof b);
+  msg_put_stamp(&w, 0x0102030405060708ULL);
+  rd_init(&r, b, w.pos);
+  CHECK(!w.err && w.pos == 8 && b[0] == 1 && b[7] == 8 &&
+            msg_get_stamp(&r) == 0x0102030405060708ULL && msg_end(&r) == 0,
+        "msg_put_stamp bytes");
+}
+
 static void put_ans(struct wr *w, const struct ans *a)
 {
   unsigned i;
@@ -1008,6 +1065,7 @@ int main(void)
   test_requests();
   test_changes();
   test_index_entries();
+  test_forward_stamp();
   test_answers();
   test_bad_answers();
   test_list_fill();
