@@ -39,12 +39,9 @@ tap() {
   pass=$((pass + p)); fail=$((fail + f))
 }
 tap tests/man.sh
-if [ "$(id -u)" = 0 ] && [ "$IM2K_SCENARIO_LOCK" != held ]; then
-  # one run of the scenario tests at a time on this machine (fixed ports)
-  exec 9>>/tmp/im2k-scenario.lock
-  flock -w 1800 9 || echo "# waited 1800 s for another test run; going on"
-  IM2K_SCENARIO_LOCK=held
-  export IM2K_SCENARIO_LOCK
+if [ "$(id -u)" = 0 ]; then
+  . tests/lock.sh
+  scenario_lock
 fi
 for s in tests/scenario/*.sh; do
   [ -f "$s" ] || continue
