@@ -81,7 +81,7 @@ $(B)/tests/im2k-fault.so: tests/tools/im2k-fault.c
 # swaks and postfix (for smtp-source and smtp-sink, left unconfigured: see
 # tests/deps.sh) are the old world's SMTP peers; tinydns serves DNS tests.
 DEPS = libsodium-dev libcdb-dev tinycdb daemontools ucspi-tcp strace python3 \
-  swaks postfix tinydns
+  swaks postfix tinydns groff-base man-db
 deps:
 	@sh tests/deps.sh $(DEPS)
 

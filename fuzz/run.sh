@@ -27,7 +27,7 @@ bad=0
 for n in "$@"; do
   case $n in
     addr) maxlen=512 ;;              # addresses are at most 254 bytes
-    packet|msg) maxlen=1300 ;;       # datagrams are at most 1200 bytes
+    packet|msg|answer) maxlen=1300 ;; # datagrams are at most 1200 bytes
     *) maxlen=4096 ;;
   esac
   corpus=fuzz/corpus-$n

@@ -119,31 +119,36 @@ static int listed(struct ctx *c, const unsigned char handle[MSG_HANDLE], const c
 static int fetch(struct ctx *c, struct rd *r, struct wr *w)
 {
   struct msg_fetch_req q;
+  struct msg_fetch_ans a;
   unsigned char data[MSG_BLOCK_MAX];
   struct stat st;
   size_t room, n;
   ssize_t got;
   int fd;
-  if (msg_get_fetch_req(r, &q) == -1) { wr_u8(w, MSG_BAD); return 1; }
-  if (!token_check(q.token, c->tokenkey, q.handle, q.rcpt)) { wr_u8(w, MSG_NOENT); return 1; }
+  if (msg_get_fetch_req(r, &q) == -1) { msg_put_status_ans(w, MSG_BAD); return 1; }
+  if (!token_check(q.token, c->tokenkey, q.handle, q.rcpt)) {
+    msg_put_status_ans(w, MSG_NOENT);
+    return 1;
+  }
   fd = message(c, q.handle, &st);
-  if (fd == -1) { wr_u8(w, errno == ENOENT ? MSG_NOENT : MSG_TEMP); return 1; }
+  if (fd == -1) { msg_put_status_ans(w, errno == ENOENT ? MSG_NOENT : MSG_TEMP); return 1; }
   room = w->len - w->pos;
-  if (room < 1 + 8 + 8 + 2) return 0; /* request too short to answer */
-  room -= 1 + 8 + 8 + 2;
+  if (room < MSG_FETCH_ANS_HEAD) return 0; /* request too short to answer */
+  room -= MSG_FETCH_ANS_HEAD;
   n = q.want < room ? q.want : room;
   if (q.offset >= (uint64_t)st.st_size) n = 0;
   else if ((uint64_t)st.st_size - q.offset < n) n = (size_t)((uint64_t)st.st_size - q.offset);
   got = n ? pread(fd, data, n, (off_t)q.offset) : 0;
-  if (got < 0 || (size_t)got != n) { wr_u8(w, MSG_TEMP); return 1; }
+  if (got < 0 || (size_t)got != n) { msg_put_status_ans(w, MSG_TEMP); return 1; }
   /* the first block: the sender's status says "fetched" (from now on the
    * message can no longer be withdrawn) */
   if (q.offset == 0 && !listed(c, q.handle, q.rcpt)) (void)record(c, q.handle, q.rcpt, ".f");
-  wr_u8(w, MSG_OK);
-  wr_u64(w, (uint64_t)st.st_size);
-  wr_u64(w, q.offset);
-  wr_u16(w, (uint16_t)n);
-  wr_bytes(w, data, n);
+  a.status = MSG_OK;
+  a.total = (uint64_t)st.st_size;
+  a.offset = q.offset;
+  a.length = (uint16_t)n;
+  a.data = data;
+  msg_put_fetch_ans(w, &a);
   return 1;
 }
 
@@ -173,19 +178,28 @@ static int record(struct ctx *c, const unsigned char handle[MSG_HANDLE], const c
 static int confirm(struct ctx *c, struct rd *r, struct wr *w)
 {
   struct msg_confirm_req q;
-  if (msg_get_confirm_req(r, &q) == -1) { wr_u8(w, MSG_BAD); return 1; }
-  if (!token_check(q.token, c->tokenkey, q.handle, q.rcpt)) { wr_u8(w, MSG_NOENT); return 1; }
-  if (listed(c, q.handle, q.rcpt)) { wr_u8(w, MSG_OK); return 1; }
-  wr_u8(w, record(c, q.handle, q.rcpt, "") == 0 ? MSG_OK : MSG_TEMP);
+  if (msg_get_confirm_req(r, &q) == -1) { msg_put_status_ans(w, MSG_BAD); return 1; }
+  if (!token_check(q.token, c->tokenkey, q.handle, q.rcpt)) {
+    msg_put_status_ans(w, MSG_NOENT);
+    return 1;
+  }
+  if (listed(c, q.handle, q.rcpt)) { msg_put_status_ans(w, MSG_OK); return 1; }
+  msg_put_status_ans(w, record(c, q.handle, q.rcpt, "") == 0 ? MSG_OK : MSG_TEMP);
   return 1;
 }
 
+/* an answer has room for at most this many entries, so one read takes
+ * them all before a byte of the answer is written */
+#define INDEX_ENTRIES_MAX ((PACKET_RBODY_MAX - MSG_INDEX_ANS_HEAD) / MSG_INDEX_ENTRY)
+_Static_assert(INDEX_ENTRIES_MAX <= 16, "the record buffer holds 16 index records");
+
 /* index: the records of a public archive's index from the cursor on, as
- * many as the answer has room for (at most 255); a partial record at the
- * end (an append cut short) is not there yet */
+ * many as the answer has room for; a partial record at the end (an
+ * append cut short) is not there yet */
 static int index_(struct ctx *c, struct rd *r, struct wr *w)
 {
   struct msg_index_req q;
+  struct msg_index_ans a;
   struct msg_index_entry e;
   unsigned char rec[64 * 16];
   char path[64];
@@ -194,39 +208,40 @@ static int index_(struct ctx *c, struct rd *r, struct wr *w)
   size_t room;
   uint32_t uid;
   int fd, k;
-  if (msg_get_index_req(r, &q) == -1) { wr_u8(w, MSG_BAD); return 1; }
+  if (msg_get_index_req(r, &q) == -1) { msg_put_status_ans(w, MSG_BAD); return 1; }
   k = list(c, q.list, &uid);
-  if (k == -1) { warn_sys("unable to read control/lists.cdb"); wr_u8(w, MSG_TEMP); return 1; }
-  if (k == 0) { wr_u8(w, MSG_NOENT); return 1; }
+  if (k == -1) {
+    warn_sys("unable to read control/lists.cdb");
+    msg_put_status_ans(w, MSG_TEMP);
+    return 1;
+  }
+  if (k == 0) { msg_put_status_ans(w, MSG_NOENT); return 1; }
   snprintf(path, sizeof path, "archive/%lu/index", (unsigned long)uid);
   fd = openat(c->hfd, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-  if (fd == -1) { wr_u8(w, errno == ENOENT ? MSG_NOENT : MSG_TEMP); return 1; }
+  if (fd == -1) { msg_put_status_ans(w, errno == ENOENT ? MSG_NOENT : MSG_TEMP); return 1; }
   if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) || st.st_uid != uid) {
     close(fd);
-    wr_u8(w, MSG_NOENT);
+    msg_put_status_ans(w, MSG_NOENT);
     return 1;
   }
   room = w->len - w->pos;
-  if (room < 1 + 8 + 1) { close(fd); return 0; } /* request too short to answer */
+  if (room < MSG_INDEX_ANS_HEAD) { close(fd); return 0; } /* request too short to answer */
   total = (uint64_t)st.st_size / 64;
   count = q.cursor < total ? total - q.cursor : 0;
-  if (count > (room - 10) / MSG_INDEX_ENTRY) count = (room - 10) / MSG_INDEX_ENTRY;
-  if (count > 255) count = 255;
-  wr_u8(w, MSG_OK);
-  wr_u64(w, total);
-  wr_u8(w, (uint8_t)count);
+  if (count > (room - MSG_INDEX_ANS_HEAD) / MSG_INDEX_ENTRY)
+    count = (room - MSG_INDEX_ANS_HEAD) / MSG_INDEX_ENTRY;
+  if (count > sizeof rec / 64) count = sizeof rec / 64; /* never binds: see INDEX_ENTRIES_MAX */
+  if (count && pread(fd, rec, (size_t)count * 64, (off_t)(q.cursor * 64)) != (ssize_t)(count * 64)) {
+    close(fd);
+    msg_put_status_ans(w, MSG_TEMP);
+    return 1;
+  }
+  a.status = MSG_OK;
+  a.total = total;
+  a.count = (uint8_t)count;
+  msg_put_index_ans(w, &a);
   for (i = 0; i < count; i++) {
-    size_t j = (size_t)(i % 16);
-    if (j == 0) {
-      uint64_t n = count - i < 16 ? count - i : 16;
-      ssize_t got = pread(fd, rec, (size_t)n * 64, (off_t)((q.cursor + i) * 64));
-      if (got != (ssize_t)(n * 64)) {
-        close(fd);
-        w->pos = 0;
-        wr_u8(w, MSG_TEMP);
-        return 1;
-      }
-    }
+    size_t j = (size_t)i;
     e.number = q.cursor + i;
     memcpy(e.handle, rec + 64 * j, MSG_HANDLE);
     e.size = get_u64(rec + 64 * j + 16);

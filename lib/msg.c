@@ -55,6 +55,24 @@ uint64_t msg_get_stamp(struct rd *r)
   return rd_u64(r);
 }
 
+void msg_put_stamp(struct wr *w, uint64_t stamp)
+{
+  wr_u64(w, stamp);
+}
+
+void msg_put_forward_req(struct wr *w, const struct msg_forward_req *q)
+{
+  wr_str8(w, q->to);
+  msg_put_note(w, &q->note);
+}
+
+int msg_get_forward_req(struct rd *r, struct msg_forward_req *q)
+{
+  msg_get_addr(r, q->to);
+  msg_get_note(r, &q->note);
+  return msg_end(r);
+}
+
 int msg_get_note(struct rd *r, struct msg_note *n)
 {
   msg_get_addr(r, n->sender);
@@ -167,5 +185,163 @@ int msg_get_index_entry(struct rd *r, struct msg_index_entry *e)
   rd_bytes(r, e->token, MSG_TOKEN);
   e->time = rd_u64(r);
   if (e->size > ((uint64_t)1 << 40)) r->err = 1;
+  return r->err ? -1 : 0;
+}
+
+/* ---- answers ---- */
+
+#define MESSAGE_MAX ((uint64_t)1 << 40)   /* im2k-protocol(5): no message is longer */
+
+void msg_put_status_ans(struct wr *w, uint8_t status)
+{
+  wr_u8(w, status);
+}
+
+int msg_get_status_ans(struct rd *r, uint8_t *status)
+{
+  *status = rd_u8(r);
+  return msg_end(r);
+}
+
+void msg_put_notify_ans(struct wr *w, const struct msg_notify_ans *a)
+{
+  wr_u8(w, a->status);
+  if (a->status == MSG_POSTAGE) {
+    if (a->bits == 0 || a->bits > STAMP_MAX) w->err = 1;
+    wr_u8(w, a->bits);
+  } else if (a->status == MSG_OK && a->bits) {
+    if (a->bits > STAMP_MAX) w->err = 1;
+    wr_u8(w, a->bits);
+  } else if (a->bits)
+    w->err = 1;   /* no other status carries bits */
+}
+
+int msg_get_notify_ans(struct rd *r, struct msg_notify_ans *a)
+{
+  a->status = rd_u8(r);
+  a->bits = 0;
+  if (a->status == MSG_POSTAGE) {
+    a->bits = rd_u8(r);
+    if (a->bits == 0) r->err = 1;
+  } else if (a->status == MSG_OK && rd_left(r))
+    a->bits = rd_u8(r);   /* optional: absent reads as 0 */
+  if (a->bits > STAMP_MAX) r->err = 1;
+  return msg_end(r);
+}
+
+void msg_put_list_ans(struct wr *w, const struct msg_list_ans *a)
+{
+  wr_u8(w, a->status);
+  if (a->status != MSG_OK) return;
+  wr_u8(w, a->more);
+  wr_u8(w, a->count);
+}
+
+int msg_put_list_entry(struct wr *w, const struct msg_list_entry *e)
+{
+  struct wr save = *w;
+  if (w->err) return -1;
+  wr_u64(w, e->seq);
+  msg_put_note(w, &e->note);
+  wr_u8(w, e->worth);
+  if (w->err) { *w = save; return -1; }
+  return 0;
+}
+
+void msg_patch_list_ans(struct wr *w, size_t head, const struct msg_list_ans *a)
+{
+  if (w->err || head > w->pos || w->pos - head < MSG_LIST_ANS_HEAD || w->p[head] != MSG_OK ||
+      a->status != MSG_OK) {
+    w->err = 1;
+    return;
+  }
+  w->p[head + 1] = a->more;
+  w->p[head + 2] = a->count;
+}
+
+int msg_get_list_entry(struct rd *r, struct msg_list_entry *e)
+{
+  e->seq = rd_u64(r);
+  msg_get_note(r, &e->note);
+  e->worth = rd_u8(r);
+  return r->err ? -1 : 0;
+}
+
+int msg_get_list_ans(struct rd *r, struct msg_list_ans *a)
+{
+  struct msg_list_entry e;
+  struct rd walk;
+  unsigned i;
+  a->status = rd_u8(r);
+  a->more = a->count = 0;
+  if (r->err || a->status != MSG_OK) return msg_end(r);
+  a->more = rd_u8(r);
+  a->count = rd_u8(r);
+  /* the whole answer is checked before the caller acts on any entry */
+  walk = *r;
+  for (i = 0; i < a->count; i++) msg_get_list_entry(&walk, &e);
+  if (msg_end(&walk) == -1) r->err = 1;
+  return r->err ? -1 : 0;
+}
+
+void msg_put_fetch_ans(struct wr *w, const struct msg_fetch_ans *a)
+{
+  wr_u8(w, a->status);
+  if (a->status != MSG_OK) return;
+  if (a->total > MESSAGE_MAX || a->length > MSG_BLOCK_MAX ||
+      (a->length && (a->offset > a->total || a->length > a->total - a->offset)))
+    w->err = 1;
+  wr_u64(w, a->total);
+  wr_u64(w, a->offset);
+  wr_u16(w, a->length);
+  wr_bytes(w, a->data, a->length);
+}
+
+int msg_get_fetch_ans(struct rd *r, struct msg_fetch_ans *a)
+{
+  a->status = rd_u8(r);
+  a->total = a->offset = 0;
+  a->length = 0;
+  a->data = NULL;
+  if (r->err || a->status != MSG_OK) return msg_end(r);
+  a->total = rd_u64(r);
+  a->offset = rd_u64(r);
+  a->length = rd_u16(r);
+  if (a->length) a->data = rd_ptr(r, a->length);
+  if (a->total > MESSAGE_MAX || a->length > MSG_BLOCK_MAX ||
+      (a->length && (a->offset > a->total || a->length > a->total - a->offset)))
+    r->err = 1;
+  if (msg_end(r) == -1) { a->data = NULL; return -1; }
+  return 0;
+}
+
+void msg_put_index_ans(struct wr *w, const struct msg_index_ans *a)
+{
+  wr_u8(w, a->status);
+  if (a->status != MSG_OK) return;
+  wr_u64(w, a->total);
+  wr_u8(w, a->count);
+}
+
+int msg_get_index_ans(struct rd *r, struct msg_index_ans *a)
+{
+  struct msg_index_entry e;
+  struct rd walk;
+  uint64_t first = 0;
+  unsigned i;
+  a->status = rd_u8(r);
+  a->total = 0;
+  a->count = 0;
+  if (r->err || a->status != MSG_OK) return msg_end(r);
+  a->total = rd_u64(r);
+  a->count = rd_u8(r);
+  walk = *r;
+  for (i = 0; i < a->count && !walk.err; i++) {
+    msg_get_index_entry(&walk, &e);
+    if (i == 0) first = e.number;
+    /* numbered cursor, cursor+1, ...: all of them records of the index */
+    if (e.number != first + i || e.number >= a->total) walk.err = 1;
+  }
+  if (msg_end(&walk) == -1) r->err = 1;
   return r->err ? -1 : 0;
 }

@@ -40,8 +40,19 @@ struct msg_note {
 void msg_put_note(struct wr *w, const struct msg_note *n);
 int msg_get_note(struct rd *r, struct msg_note *n);
 /* msg_get_stamp: the NOTIFY body's optional u64 postage stamp after the
- * note: 0 when fewer than 8 bytes are left (those must be padding). */
+ * note: 0 when fewer than 8 bytes are left (those must be padding).
+ * msg_put_stamp writes it; a sender with no stamp writes nothing. */
 uint64_t msg_get_stamp(struct rd *r);
+void msg_put_stamp(struct wr *w, uint64_t stamp);
+
+/* FORWARD request: the user's new address, then the note as the old
+ * inbox received it.  Response: status (msg_put_status_ans). */
+struct msg_forward_req {
+  char to[ADDR_MAX + 1];
+  struct msg_note note;
+};
+void msg_put_forward_req(struct wr *w, const struct msg_forward_req *q);
+int msg_get_forward_req(struct rd *r, struct msg_forward_req *q);
 
 /* LIST request: user, cursor[, postage u8].  Response: status, more,
  * count, then count entries of (seq u64, note, worth u8: the bits its
@@ -113,6 +124,95 @@ struct msg_index_entry {
 #define MSG_INDEX_ENTRY 104   /* 8 + 16 + 8 + 32 + 32 + 8 bytes on the wire */
 void msg_put_index_entry(struct wr *w, const struct msg_index_entry *e);
 int msg_get_index_entry(struct rd *r, struct msg_index_entry *e);
+
+/* ---- answers ----
+ * An answer's body starts with a u8 status.  A refusal (any status but
+ * OK, and for NOTIFY also but POSTAGE) is that byte alone, whatever the
+ * kind, and is written with msg_put_status_ans.  The decoders read what
+ * an authenticated but untrusted server sent: every field is bounded as
+ * im2k-protocol(5) bounds it, and after the last field only zero bytes
+ * may follow (servers send none).  A decoder that returns -1 has set
+ * r->err; the caller treats the answer as damaged.  A writer sets w->err
+ * rather than write what its decoder would refuse. */
+
+#define MSG_LIST_ANS_HEAD 3    /* status, more, count */
+#define MSG_FETCH_ANS_HEAD 19  /* status, total, offset, length: then the data */
+#define MSG_INDEX_ANS_HEAD 10  /* status, total, count: then the entries */
+
+/* the whole answer to CONFIRM, DONE and FORWARD, and any refusal.
+ * msg_get_status_ans: 0 and the status (any value: one this version
+ * does not know is a refusal to the caller), or -1. */
+void msg_put_status_ans(struct wr *w, uint8_t status);
+int msg_get_status_ans(struct rd *r, uint8_t *status);
+
+/* NOTIFY answer: status; after POSTAGE a u8 of the bits asked (1 to
+ * STAMP_MAX); after OK, optionally a u8 (1 to STAMP_MAX) of the bits the
+ * recipient asks of senders it does not know. */
+struct msg_notify_ans {
+  uint8_t status;
+  uint8_t bits;   /* POSTAGE: the bits asked; OK: the recipient's, 0 when
+                   * none (nothing written, and a lone zero byte reads as
+                   * 0); else 0 */
+};
+void msg_put_notify_ans(struct wr *w, const struct msg_notify_ans *a);
+int msg_get_notify_ans(struct rd *r, struct msg_notify_ans *a);
+
+/* LIST answer: status; after OK more, count, then count entries.
+ * A server that fills the answer as long as entries fit writes the head
+ * with more and count 0, remembering w->pos before it as head, appends
+ * entries with msg_put_list_entry, then sets more and count with
+ * msg_patch_list_ans. */
+struct msg_list_ans {
+  uint8_t status;
+  uint8_t more;    /* OK: nonzero when entries remain (servers send 1) */
+  uint8_t count;   /* OK: entries that follow (0 to 255) */
+};
+struct msg_list_entry {
+  uint64_t seq;
+  struct msg_note note;
+  uint8_t worth;   /* bits the note's stamp is worth (may pass STAMP_MAX) */
+};
+void msg_put_list_ans(struct wr *w, const struct msg_list_ans *a);
+/* msg_put_list_entry: 0 and the entry appended, or -1 and w as it was
+ * before (err not set) when it does not fit: the answer is full. */
+int msg_put_list_entry(struct wr *w, const struct msg_list_entry *e);
+/* msg_patch_list_ans: rewrite more and count of the OK head written at
+ * body offset head (sets err when there is no such head). */
+void msg_patch_list_ans(struct wr *w, size_t head, const struct msg_list_ans *a);
+/* msg_get_list_ans: the head, after checking the whole answer (count
+ * entries that decode, then only zero padding); r is left at the first
+ * entry, so that count calls of msg_get_list_entry then succeed. */
+int msg_get_list_ans(struct rd *r, struct msg_list_ans *a);
+int msg_get_list_entry(struct rd *r, struct msg_list_entry *e);
+
+/* FETCH answer: status; after OK total, offset, length, then length
+ * bytes of data.  Decoding checks total <= 2^40, length <= MSG_BLOCK_MAX
+ * and, when length is not 0, that offset + length <= total (an offset at
+ * or past the end comes with length 0); data then points into r's
+ * buffer, and is NULL when length is 0. */
+struct msg_fetch_ans {
+  uint8_t status;
+  uint64_t total;    /* the message's size */
+  uint64_t offset;   /* as asked */
+  uint16_t length;
+  const unsigned char *data;
+};
+void msg_put_fetch_ans(struct wr *w, const struct msg_fetch_ans *a);
+int msg_get_fetch_ans(struct rd *r, struct msg_fetch_ans *a);
+
+/* INDEX answer: status; after OK total, count, then count entries
+ * (msg_put_index_entry).  msg_get_index_ans checks the whole answer
+ * first: count entries that decode, numbered one after the other and
+ * below total, then only zero padding; r is left at the first entry, so
+ * that count calls of msg_get_index_entry then succeed.  That the first
+ * number is the cursor asked is the caller's to check. */
+struct msg_index_ans {
+  uint8_t status;
+  uint64_t total;   /* OK: records in the index now */
+  uint8_t count;    /* OK: entries that follow */
+};
+void msg_put_index_ans(struct wr *w, const struct msg_index_ans *a);
+int msg_get_index_ans(struct rd *r, struct msg_index_ans *a);
 
 /* msg_get_addr: a length-prefixed checked address (domain lower-cased). */
 int msg_get_addr(struct rd *r, char out[ADDR_MAX + 1]);

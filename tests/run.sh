@@ -1,7 +1,8 @@
 #!/bin/sh
 # run.sh: every test.  Unit tests (build/*/tests/t_*) print their check
-# counts; scenario tests (tests/scenario/*.sh) print TAP-like "ok" and
-# "not ok" lines.  The last line is "N passed, N failed".
+# counts; the man page check (tests/man.sh) and the scenario tests
+# (tests/scenario/*.sh, root only) print TAP-like "ok" and "not ok"
+# lines.  The last line is "N passed, N failed".
 : "${B:=build/std}"
 export B
 pass=0 fail=0 skip=0
@@ -21,30 +22,33 @@ for t in "$B"/tests/t_*; do
   [ $rc != 0 ] && [ "$2" = 0 ] && fail=$((fail + 1))
   echo "$line"
 done
-if [ "$(id -u)" = 0 ] && [ "$IM2K_SCENARIO_LOCK" != held ]; then
-  # one run of the scenario tests at a time on this machine (fixed ports)
-  exec 9>>/tmp/im2k-scenario.lock
-  flock -w 1800 9 || echo "# waited 1800 s for another test run; going on"
-  IM2K_SCENARIO_LOCK=held
-  export IM2K_SCENARIO_LOCK
-fi
-for s in tests/scenario/*.sh; do
-  [ -f "$s" ] || continue
-  if [ "$(id -u)" != 0 ]; then
-    echo "skip $s: needs root (accounts, setuidgid, daemontools)"; skip=$((skip + 1)); continue
-  fi
-  sh "$s" >"$log" 2>&1
+# tap FILE: run a script of ok/not ok lines and add them up; one
+# that stops early without a not ok line counts as one failure
+tap() {
+  sh "$1" >"$log" 2>&1
   rc=$?
   p=$(grep -c '^ok ' "$log")
   f=$(grep -c '^not ok ' "$log")
   grep -E '^(ok|not ok|#)' "$log"
   if [ $rc != 0 ] && [ "$f" = 0 ]; then
     sed 's/^/  | /' "$log" | tail -n 30
-    echo "not ok - $s stopped early (exit $rc)"; f=$((f + 1))
+    echo "not ok - $1 stopped early (exit $rc)"; f=$((f + 1))
   elif [ "$f" != 0 ]; then
     grep -v -E '^(ok|not ok)' "$log" | sed 's/^/  | /' | tail -n 30
   fi
   pass=$((pass + p)); fail=$((fail + f))
+}
+tap tests/man.sh
+if [ "$(id -u)" = 0 ]; then
+  . tests/lock.sh
+  scenario_lock
+fi
+for s in tests/scenario/*.sh; do
+  [ -f "$s" ] || continue
+  if [ "$(id -u)" != 0 ]; then
+    echo "skip $s: needs root (accounts, setuidgid, daemontools)"; skip=$((skip + 1)); continue
+  fi
+  tap "$s"
 done
 rm -f "$log"
 [ $skip != 0 ] && echo "$skip scenario files skipped"

@@ -9,7 +9,7 @@
 . tests/tap.sh
 T=$(mktemp -d /tmp/im2k-badin.XXXXXX) && chmod 755 "$T"
 . tests/lib.sh
-. tests/torture/common.sh
+. tests/ledger.sh
 trap xcleanup EXIT
 xpair im2kxba im2kxbb ${XIP:-127.0.2}.6 ${XIP:-127.0.2}.7
 

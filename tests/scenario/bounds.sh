@@ -9,7 +9,7 @@
 . tests/tap.sh
 T=$(mktemp -d /tmp/im2k-bounds.XXXXXX) && chmod 755 "$T"
 . tests/lib.sh
-. tests/torture/common.sh
+. tests/ledger.sh
 trap xcleanup EXIT
 IPA=${XIP:-127.0.2}.8 IPB=${XIP:-127.0.2}.9
 xpair im2kxda im2kxdb $IPA $IPB

@@ -11,7 +11,7 @@
 . tests/tap.sh
 T=$(mktemp -d /tmp/im2k-crash.XXXXXX) && chmod 755 "$T"
 . tests/lib.sh
-. tests/torture/common.sh
+. tests/ledger.sh
 trap xcleanup EXIT
 TRIALS=${CRASH_TRIALS:-48}
 SWEEPS=${CRASH_SWEEPS:-1}

@@ -10,7 +10,7 @@
 . tests/tap.sh
 T=$(mktemp -d /tmp/im2k-faults.XXXXXX) && chmod 755 "$T"
 . tests/lib.sh
-. tests/torture/common.sh
+. tests/ledger.sh
 trap xcleanup EXIT
 SIZES=${FAULT_SIZES:-"100 70000"}
 # pickup writes once per block received: its sweep is kept to small

@@ -8,7 +8,7 @@
 . tests/tap.sh
 T=$(mktemp -d /tmp/im2k-net.XXXXXX) && chmod 755 "$T"
 . tests/lib.sh
-. tests/torture/common.sh
+. tests/ledger.sh
 RELAY="$TOP/$B/tests/im2k-relay"
 trap 'kill $r1 $r2 2>/dev/null; xcleanup' EXIT
 X=${XIP:-127.0.2}

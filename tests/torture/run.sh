@@ -1,8 +1,10 @@
 #!/bin/sh
 # run.sh: make torture.  The scenario tests of crashes, faults, bad
 # input, bounds and the lossy network, run deep: thousands of trials
-# instead of make test's tens.  TORTURE_VALGRIND=1 runs the daemons
-# under valgrind memcheck (slow).  The last lines add the trials up:
+# instead of make test's tens.  The scripts and what they source
+# (tests/ledger.sh, tests/lock.sh) belong to make test; this only sets
+# their depth and adds up their counts.  TORTURE_VALGRIND=1 runs the
+# daemons under valgrind memcheck (slow).  The last lines add the trials up:
 #   crash trials N, fault trials N: N lost, N duplicated, N partial
 #   N passed, N failed
 # Needs root.  Scales: CRASH_TRIALS, CRASH_SWEEPS, FAULT_ROUNDS,
@@ -19,12 +21,8 @@ export FAULT_PICKUP_SIZES
 # the checks of known failures, left out of make test, run here
 TORTURE=1
 export TORTURE
-if [ "$IM2K_SCENARIO_LOCK" != held ]; then
-  exec 9>>/tmp/im2k-scenario.lock
-  flock -w 1800 9 || echo "# waited 1800 s for another test run; going on"
-  IM2K_SCENARIO_LOCK=held
-  export IM2K_SCENARIO_LOCK
-fi
+. tests/lock.sh
+scenario_lock
 # valgrind: the daemons' scenario tests once more, the daemons under
 # memcheck, at make test's depth
 if [ -n "$TORTURE_VALGRIND" ]; then

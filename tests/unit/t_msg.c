@@ -2,7 +2,11 @@
  * msg_put_* and msg_get_*, exact wire bytes, zero padding accepted and
  * anything else after the last field refused, fetch lengths 0, 1, 1024
  * and 1025, every truncation refused, and every changed byte either
- * refused or decoded to checked fields; INDEX entries byte for byte. */
+ * refused or decoded to checked fields; INDEX entries byte for byte.
+ * Every answer kind: bytes laid out by hand from im2k-protocol(5), round
+ * trips, zero padding taken and other leftovers refused, every
+ * truncation refused, damaged answers (a FETCH length past the packet,
+ * INDEX numbering, bad notes) refused, and LIST filled as servers do. */
 #include "msg.h"
 #include "unit.h"
 
@@ -480,6 +484,518 @@ static void test_index_entries(void)
   CHECK(w.err, "msg_put_index_entry one byte short");
 }
 
+/* ---- answers ---- */
+
+enum { A_STATUS, A_NOTIFY, A_LIST, A_FETCH, A_INDEX };
+
+struct ans {
+  int type;
+  uint8_t status;
+  struct msg_notify_ans n;
+  struct msg_list_ans l;
+  struct msg_list_entry le[2];
+  struct msg_fetch_ans f;
+  struct msg_index_ans x;
+  struct msg_index_entry xe[2];
+};
+
+struct ans_row {
+  int type;
+  uint8_t status;
+  uint64_t p1;   /* notify: bits; list: more; fetch, index: total */
+  uint64_t p2;   /* fetch: offset; index: the first entry's number */
+  uint64_t p3;   /* fetch: length; list, index: entries */
+  int encodes;   /* 0: the writer must set err */
+};
+
+static const struct ans_row answers[] = {
+  {A_STATUS, MSG_OK, 0, 0, 0, 1},
+  {A_STATUS, MSG_TEMP, 0, 0, 0, 1},
+  {A_STATUS, 200, 0, 0, 0, 1},        /* unknown to this version: passed on */
+  {A_NOTIFY, MSG_OK, 0, 0, 0, 1},
+  {A_NOTIFY, MSG_OK, 20, 0, 0, 1},
+  {A_NOTIFY, MSG_OK, 40, 0, 0, 1},
+  {A_NOTIFY, MSG_POSTAGE, 1, 0, 0, 1},
+  {A_NOTIFY, MSG_POSTAGE, 40, 0, 0, 1},
+  {A_NOTIFY, MSG_NOENT, 0, 0, 0, 1},
+  {A_NOTIFY, MSG_TEMP, 0, 0, 0, 1},
+  {A_NOTIFY, MSG_OK, 41, 0, 0, 0},
+  {A_NOTIFY, MSG_POSTAGE, 0, 0, 0, 0},
+  {A_NOTIFY, MSG_POSTAGE, 41, 0, 0, 0},
+  {A_NOTIFY, MSG_TEMP, 3, 0, 0, 0},
+  {A_LIST, MSG_DENIED, 0, 0, 0, 1},
+  {A_LIST, MSG_OK, 0, 0, 0, 1},
+  {A_LIST, MSG_OK, 1, 0, 0, 1},
+  {A_LIST, MSG_OK, 0, 0, 1, 1},
+  {A_LIST, MSG_OK, 1, 0, 2, 1},
+  {A_FETCH, MSG_NOENT, 0, 0, 0, 1},
+  {A_FETCH, MSG_OK, 5, 2, 3, 1},
+  {A_FETCH, MSG_OK, 5, 0, 5, 1},
+  {A_FETCH, MSG_OK, 5, 5, 0, 1},       /* at the end: nothing */
+  {A_FETCH, MSG_OK, 5, 9, 0, 1},       /* past the end: nothing */
+  {A_FETCH, MSG_OK, 4096, 1024, 1024, 1},
+  {A_FETCH, MSG_OK, (uint64_t)1 << 40, ((uint64_t)1 << 40) - 1, 1, 1},
+  {A_FETCH, MSG_OK, 4096, 0, 1025, 0},
+  {A_FETCH, MSG_OK, 5, 3, 3, 0},
+  {A_FETCH, MSG_OK, 5, 9, 1, 0},
+  {A_FETCH, MSG_OK, ((uint64_t)1 << 40) + 1, 0, 1, 0},
+  {A_INDEX, MSG_NOENT, 0, 0, 0, 1},
+  {A_INDEX, MSG_OK, 7, 0, 0, 1},
+  {A_INDEX, MSG_OK, 7, 6, 1, 1},
+  {A_INDEX, MSG_OK, UINT64_MAX, 0x0102030405060708ULL, 2, 1},
+};
+
+static unsigned char D[2048];   /* FETCH data */
+
+static void mkans(struct ans *a, const struct ans_row *t)
+{
+  unsigned i;
+  memset(a, 0, sizeof *a);
+  a->type = t->type;
+  a->status = t->status;
+  a->n.status = a->l.status = a->f.status = a->x.status = t->status;
+  switch (t->type) {
+  case A_NOTIFY: a->n.bits = (uint8_t)t->p1; break;
+  case A_LIST:
+    if (t->status != MSG_OK) break;
+    a->l.more = (uint8_t)t->p1;
+    a->l.count = (uint8_t)t->p3;
+    for (i = 0; i < t->p3; i++) {
+      struct msg_list_entry *e = &a->le[i];
+      e->seq = 0x1122334455667788ULL + i;
+      strcpy(e->note.sender, i ? "alice@example.com" : "a@b");
+      strcpy(e->note.rcpt, "bob@example.org");
+      memcpy(e->note.handle, H, MSG_HANDLE);
+      e->note.size = 1000 + i;
+      memcpy(e->note.hash, X, MSG_HASH);
+      memcpy(e->note.token, T, MSG_TOKEN);
+      e->worth = (uint8_t)(i ? 0 : 45);   /* a lucky stamp may pass STAMP_MAX */
+    }
+    break;
+  case A_FETCH:
+    if (t->status != MSG_OK) break;
+    a->f.total = t->p1;
+    a->f.offset = t->p2;
+    a->f.length = (uint16_t)t->p3;
+    a->f.data = t->p3 ? D : NULL;
+    break;
+  case A_INDEX:
+    if (t->status != MSG_OK) break;
+    a->x.total = t->p1;
+    a->x.count = (uint8_t)t->p3;
+    for (i = 0; i < t->p3; i++) {
+      struct msg_index_entry *e = &a->xe[i];
+      e->number = t->p2 + i;
+      memcpy(e->handle, H, MSG_HANDLE);
+      e->size = 77 + i;
+      memcpy(e->hash, X, MSG_HASH);
+      memcpy(e->token, T, MSG_TOKEN);
+      e->time = 1700000000 + i;
+    }
+    break;
+  }
+}
+
+/* the expected bytes, laid out by hand as im2k-protocol(5) draws them */
+struct hand { unsigned char b[2048]; size_t n; };
+static void h1(struct hand *h, unsigned v) { h->b[h->n++] = (unsigned char)v; }
+static void h8(struct hand *h, uint64_t v)
+{
+  int i;
+  for (i = 56; i >= 0; i -= 8) h1(h, (unsigned)(v >> i) & 0xff);
+}
+static void hn(struct hand *h, const void *p, size_t n) { memcpy(h->b + h->n, p, n); h->n += n; }
+static void hs(struct hand *h, const char *s) { h1(h, (unsigned)strlen(s)); hn(h, s, strlen(s)); }
+
+static void byhand(struct hand *h, const struct ans *a)
+{
+  unsigned i;
+  h->n = 0;
+  h1(h, a->status);
+  if (a->type == A_NOTIFY && (a->status == MSG_POSTAGE || (a->status == MSG_OK && a->n.bits)))
+    h1(h, a->n.bits);
+  if (a->status != MSG_OK) return;
+  switch (a->type) {
+  case A_LIST:
+    h1(h, a->l.more);
+    h1(h, a->l.count);
+    for (i = 0; i < a->l.count; i++) {
+      const struct msg_list_entry *e = &a->le[i];
+      h8(h, e->seq);
+      hs(h, e->note.sender);
+      hs(h, e->note.rcpt);
+      hn(h, e->note.handle, 16);
+      h8(h, e->note.size);
+      hn(h, e->note.hash, 32);
+      hn(h, e->note.token, 32);
+      h1(h, e->worth);
+    }
+    break;
+  case A_FETCH:
+    h8(h, a->f.total);
+    h8(h, a->f.offset);
+    h1(h, a->f.length >> 8);
+    h1(h, a->f.length & 0xff);
+    hn(h, D, a->f.length);
+    break;
+  case A_INDEX:
+    h8(h, a->x.total);
+    h1(h, a->x.count);
+    for (i = 0; i < a->x.count; i++) {
+      const struct msg_index_entry *e = &a->xe[i];
+      h8(h, e->number);
+      hn(h, e->handle, 16);
+      h8(h, e->size);
+      hn(h, e->hash, 32);
+      hn(h, e->token, 32);
+      h8(h, e->time);
+    }
+    break;
+  }
+}
+
+/* FORWARD request and the NOTIFY stamp, by hand */
+static void test_forward_stamp(void)
+{
+  struct msg_forward_req q, out;
+  struct hand h;
+  unsigned char b[MSG_NOTE_WIRE_MAX + 300];
+  struct wr w;
+  struct rd r;
+  size_t cut;
+  memset(&q, 0, sizeof q);
+  strcpy(q.to, "Bob@New.Example");
+  strcpy(q.note.sender, "a@b");
+  strcpy(q.note.rcpt, "bob@old.example");
+  memcpy(q.note.handle, H, 16);
+  q.note.size = 171;
+  memcpy(q.note.hash, X, 32);
+  memcpy(q.note.token, T, 32);
+  h.n = 0;
+  hs(&h, q.to);
+  hs(&h, q.note.sender);
+  hs(&h, q.note.rcpt);
+  hn(&h, H, 16);
+  h8(&h, 171);
+  hn(&h, X, 32);
+  hn(&h, T, 32);
+  wr_init(&w, b, sizeof b);
+  msg_put_forward_req(&w, &q);
+  CHECK(!w.err && w.pos == h.n && !memcmp(b, h.b, h.n), "msg_put_forward_req bytes");
+  rd_init(&r, b, w.pos);
+  CHECK(msg_get_forward_req(&r, &out) == 0 && !strcmp(out.to, "Bob@new.example") &&
+            !strcmp(out.note.sender, "a@b") && !strcmp(out.note.rcpt, "bob@old.example") &&
+            out.note.size == 171 && !memcmp(out.note.token, T, 32),
+        "msg_get_forward_req round trip");
+  memset(b + h.n, 0, 20);
+  rd_init(&r, b, h.n + 20);
+  CHECK(msg_get_forward_req(&r, &out) == 0, "forward request with zero padding");
+  b[h.n + 19] = 1;
+  rd_init(&r, b, h.n + 20);
+  CHECK(msg_get_forward_req(&r, &out) == -1, "forward request with a leftover byte");
+  for (cut = 0; cut < h.n; cut++) {
+    rd_init(&r, b, cut);
+    CHECK(msg_get_forward_req(&r, &out) == -1, "forward request: first %zu of %zu decode", cut,
+          h.n);
+  }
+  b[0] = 3;   /* "Bob" is no address */
+  rd_init(&r, b, h.n);
+  CHECK(msg_get_forward_req(&r, &out) == -1, "forward request to a bad address");
+
+  /* the stamp: a u64 after the note, as msg_get_stamp reads it */
+  wr_init(&w, b, sizeof b);
+  msg_put_stamp(&w, 0x0102030405060708ULL);
+  rd_init(&r, b, w.pos);
+  CHECK(!w.err && w.pos == 8 && b[0] == 1 && b[7] == 8 &&
+            msg_get_stamp(&r) == 0x0102030405060708ULL && msg_end(&r) == 0,
+        "msg_put_stamp bytes");
+}
+
+static void put_ans(struct wr *w, const struct ans *a)
+{
+  unsigned i;
+  switch (a->type) {
+  case A_STATUS: msg_put_status_ans(w, a->status); break;
+  case A_NOTIFY: msg_put_notify_ans(w, &a->n); break;
+  case A_LIST:
+    msg_put_list_ans(w, &a->l);
+    for (i = 0; a->status == MSG_OK && i < a->l.count; i++)
+      if (msg_put_list_entry(w, &a->le[i]) == -1) w->err = 1;
+    break;
+  case A_FETCH: msg_put_fetch_ans(w, &a->f); break;
+  case A_INDEX:
+    msg_put_index_ans(w, &a->x);
+    for (i = 0; a->status == MSG_OK && i < a->x.count; i++) msg_put_index_entry(w, &a->xe[i]);
+    break;
+  }
+}
+
+/* decode an answer of this type, entries and all, as a client would */
+static int get_ans(const unsigned char *b, size_t n, int type, struct ans *a)
+{
+  struct rd r;
+  unsigned i;
+  memset(a, 0x55, sizeof *a);
+  a->type = type;
+  rd_init(&r, b, n);
+  switch (type) {
+  case A_STATUS: return msg_get_status_ans(&r, &a->status);
+  case A_NOTIFY:
+    if (msg_get_notify_ans(&r, &a->n) == -1) return -1;
+    a->status = a->n.status;
+    return 0;
+  case A_LIST:
+    if (msg_get_list_ans(&r, &a->l) == -1) return -1;
+    a->status = a->l.status;
+    for (i = 0; i < a->l.count; i++)
+      if (i >= 2 || msg_get_list_entry(&r, &a->le[i]) == -1) return -2; /* checked already */
+    return 0;
+  case A_FETCH:
+    if (msg_get_fetch_ans(&r, &a->f) == -1) return -1;
+    a->status = a->f.status;
+    if (a->f.length && a->f.data != b + MSG_FETCH_ANS_HEAD) return -2;
+    return 0;
+  default:
+    if (msg_get_index_ans(&r, &a->x) == -1) return -1;
+    a->status = a->x.status;
+    for (i = 0; i < a->x.count; i++)
+      if (i >= 2 || msg_get_index_entry(&r, &a->xe[i]) == -1) return -2;
+    return 0;
+  }
+}
+
+static int same_ans(const struct ans *a, const struct ans *b)
+{
+  unsigned i;
+  if (a->status != b->status) return 0;
+  switch (a->type) {
+  case A_NOTIFY: return a->n.status == b->n.status && a->n.bits == b->n.bits;
+  case A_LIST:
+    if (a->l.status != b->l.status || a->l.more != b->l.more || a->l.count != b->l.count) return 0;
+    for (i = 0; i < a->l.count; i++) {
+      const struct msg_list_entry *x = &a->le[i], *y = &b->le[i];
+      if (x->seq != y->seq || strcmp(x->note.sender, y->note.sender) ||
+          strcmp(x->note.rcpt, y->note.rcpt) || memcmp(x->note.handle, y->note.handle, 16) ||
+          x->note.size != y->note.size || memcmp(x->note.hash, y->note.hash, 32) ||
+          memcmp(x->note.token, y->note.token, 32) || x->worth != y->worth)
+        return 0;
+    }
+    return 1;
+  case A_FETCH:
+    return a->f.status == b->f.status && a->f.total == b->f.total &&
+           a->f.offset == b->f.offset && a->f.length == b->f.length &&
+           (!a->f.length || !memcmp(b->f.data, D, a->f.length));
+  case A_INDEX:
+    if (a->x.status != b->x.status || a->x.total != b->x.total || a->x.count != b->x.count)
+      return 0;
+    for (i = 0; i < a->x.count; i++) {
+      const struct msg_index_entry *x = &a->xe[i], *y = &b->xe[i];
+      if (x->number != y->number || memcmp(x->handle, y->handle, 16) || x->size != y->size ||
+          memcmp(x->hash, y->hash, 32) || memcmp(x->token, y->token, 32) || x->time != y->time)
+        return 0;
+    }
+    return 1;
+  default: return 1;
+  }
+}
+
+static void test_answers(void)
+{
+  static const unsigned char tails[][4] = {{0, 1}, {0, 0, 0, 0x80}, {0xff}};
+  static const size_t tail_len[] = {2, 4, 1};
+  size_t i, j, cut;
+  for (i = 0; i < sizeof D; i++) D[i] = (unsigned char)(i * 7 + 3);
+  for (i = 0; i < sizeof answers / sizeof answers[0]; i++) {
+    const struct ans_row *t = &answers[i];
+    struct ans a, out;
+    struct hand h;
+    unsigned char b[2048];
+    struct wr w;
+    int ret;
+    mkans(&a, t);
+    wr_init(&w, b, sizeof b);
+    put_ans(&w, &a);
+    if (!t->encodes) {
+      CHECK(w.err, "answer row %zu: the writer took what its reader refuses", i);
+      continue;
+    }
+    byhand(&h, &a);
+    CHECK(!w.err && w.pos == h.n && !memcmp(b, h.b, h.n), "answer row %zu: bytes (%zu, want %zu)",
+          i, w.pos, h.n);
+    ret = get_ans(b, w.pos, t->type, &out);
+    CHECK(ret == 0 && same_ans(&a, &out), "answer row %zu: round trip (%d)", i, ret);
+    /* an exact buffer is enough, one byte less is not */
+    wr_init(&w, b, h.n);
+    put_ans(&w, &a);
+    CHECK(!w.err && w.pos == h.n, "answer row %zu: into an exact buffer", i);
+    wr_init(&w, b, h.n - 1);
+    put_ans(&w, &a);
+    CHECK(w.err, "answer row %zu: one byte short", i);
+    /* zero bytes after the last field are padding; anything else is not */
+    memcpy(b, h.b, h.n);
+    memset(b + h.n, 0, 100);
+    CHECK(get_ans(b, h.n + 100, t->type, &out) == 0 && same_ans(&a, &out),
+          "answer row %zu: zero padding", i);
+    for (j = 0; j < sizeof tails / sizeof tails[0]; j++) {
+      memcpy(b + h.n, tails[j], tail_len[j]);
+      CHECK(get_ans(b, h.n + tail_len[j], t->type, &out) == -1,
+            "answer row %zu: leftover %zu accepted", i, j);
+    }
+    /* every truncation is refused, but for NOTIFY's optional byte */
+    for (cut = 0; cut < h.n; cut++) {
+      ret = get_ans(b, cut, t->type, &out);
+      if (t->type == A_NOTIFY && t->status == MSG_OK && cut == 1)
+        CHECK(ret == 0 && out.n.bits == 0, "answer row %zu: OK without its byte", i);
+      else
+        CHECK(ret == -1, "answer row %zu: first %zu of %zu decode", i, cut, h.n);
+    }
+  }
+}
+
+/* damaged answers, by hand */
+static void test_bad_answers(void)
+{
+  struct ans a, out;
+  struct hand h;
+  unsigned i;
+  static const struct { unsigned char b[4]; size_t n; int ret; unsigned bits; } notify[] = {
+    {{5}, 1, -1, 0},        /* POSTAGE without its bits */
+    {{5, 0}, 2, -1, 0},
+    {{5, 41}, 2, -1, 0},
+    {{5, 255}, 2, -1, 0},
+    {{0, 41}, 2, -1, 0},
+    {{0, 40, 0}, 3, 0, 40},
+    {{0, 0}, 2, 0, 0},
+    {{2, 1}, 2, -1, 0},     /* bits after TEMP */
+    {{9, 0, 0}, 3, 0, 0},   /* an unknown status, padded */
+  };
+  for (i = 0; i < sizeof notify / sizeof notify[0]; i++) {
+    int ret = get_ans(notify[i].b, notify[i].n, A_NOTIFY, &out);
+    CHECK(ret == notify[i].ret && (ret || out.n.bits == notify[i].bits),
+          "notify answer %u: %d bits %u", i, ret, out.n.bits);
+  }
+
+  /* FETCH: a length that runs past the packet, or past the message */
+  mkans(&a, &(struct ans_row){A_FETCH, MSG_OK, 5000, 0, 100, 1});
+  byhand(&h, &a);
+  CHECK(get_ans(h.b, h.n, A_FETCH, &out) == 0, "fetch answer of 100 bytes");
+  CHECK(get_ans(h.b, h.n - 50, A_FETCH, &out) == -1 && get_ans(h.b, h.n - 1, A_FETCH, &out) == -1,
+        "fetch answer whose length runs past the packet");
+  a.f.total = 99;   /* 100 bytes of a 99-byte message */
+  byhand(&h, &a);
+  CHECK(get_ans(h.b, h.n, A_FETCH, &out) == -1, "fetch answer past the message's end");
+  a.f.total = ((uint64_t)1 << 40) + 1;
+  byhand(&h, &a);
+  CHECK(get_ans(h.b, h.n, A_FETCH, &out) == -1, "fetch answer of a message over 2^40");
+  a.f.total = 5000;
+  a.f.length = 1025;
+  byhand(&h, &a);
+  CHECK(get_ans(h.b, h.n, A_FETCH, &out) == -1, "fetch answer of 1025 bytes");
+  a.f.offset = UINT64_MAX;
+  a.f.length = 1;
+  byhand(&h, &a);
+  CHECK(get_ans(h.b, h.n, A_FETCH, &out) == -1, "fetch answer at offset 2^64-1");
+
+  /* INDEX: numbers one after the other and below total; count entries */
+  mkans(&a, &(struct ans_row){A_INDEX, MSG_OK, 10, 3, 2, 1});
+  byhand(&h, &a);
+  CHECK(get_ans(h.b, h.n, A_INDEX, &out) == 0, "index answer of two entries");
+  a.xe[1].number = 5;
+  byhand(&h, &a);
+  CHECK(get_ans(h.b, h.n, A_INDEX, &out) == -1, "index answer numbered 3, 5");
+  a.xe[1].number = 4;
+  a.x.total = 4;
+  byhand(&h, &a);
+  CHECK(get_ans(h.b, h.n, A_INDEX, &out) == -1, "index answer with an entry at total");
+  a.x.total = 10;
+  a.xe[1].size = ((uint64_t)1 << 40) + 1;
+  byhand(&h, &a);
+  CHECK(get_ans(h.b, h.n, A_INDEX, &out) == -1, "index answer with a size over 2^40");
+  a.xe[1].size = 1;
+  byhand(&h, &a);
+  h.b[1 + 8] = 3;   /* count 3, two entries */
+  CHECK(get_ans(h.b, h.n, A_INDEX, &out) == -1, "index answer one entry short");
+  h.b[1 + 8] = 1;   /* count 1, two entries: the second is left over */
+  CHECK(get_ans(h.b, h.n, A_INDEX, &out) == -1, "index answer with an entry left over");
+
+  /* LIST: count entries, each with a checked note */
+  mkans(&a, &(struct ans_row){A_LIST, MSG_OK, 0, 0, 2, 1});
+  byhand(&h, &a);
+  CHECK(get_ans(h.b, h.n, A_LIST, &out) == 0, "list answer of two entries");
+  h.b[2] = 3;
+  CHECK(get_ans(h.b, h.n, A_LIST, &out) == -1, "list answer one entry short");
+  h.b[2] = 1;
+  CHECK(get_ans(h.b, h.n, A_LIST, &out) == -1, "list answer with an entry left over");
+  h.b[2] = 2;
+  strcpy(a.le[1].note.sender, "no-at-sign.example");
+  byhand(&h, &a);
+  CHECK(get_ans(h.b, h.n, A_LIST, &out) == -1, "list answer with a bad address");
+  strcpy(a.le[1].note.sender, "x@y");
+  a.le[1].note.size = ((uint64_t)1 << 40) + 1;
+  byhand(&h, &a);
+  CHECK(get_ans(h.b, h.n, A_LIST, &out) == -1, "list answer with a size over 2^40");
+
+  for (i = 0; i < 5; i++) {
+    struct rd r;
+    struct msg_notify_ans n;
+    struct msg_list_ans l;
+    struct msg_fetch_ans f;
+    struct msg_index_ans x;
+    uint8_t st;
+    rd_init(&r, "", 0);
+    switch (i) {
+    case 0: CHECK(msg_get_status_ans(&r, &st) == -1 && r.err, "empty status answer"); break;
+    case 1: CHECK(msg_get_notify_ans(&r, &n) == -1 && r.err, "empty notify answer"); break;
+    case 2: CHECK(msg_get_list_ans(&r, &l) == -1 && r.err, "empty list answer"); break;
+    case 3: CHECK(msg_get_fetch_ans(&r, &f) == -1 && r.err && !f.data, "empty fetch answer"); break;
+    default: CHECK(msg_get_index_ans(&r, &x) == -1 && r.err, "empty index answer"); break;
+    }
+  }
+}
+
+/* a server fills a LIST answer while entries fit, then patches the head */
+static void test_list_fill(void)
+{
+  struct msg_list_ans l = {MSG_OK, 0, 0};
+  struct msg_list_entry e;
+  unsigned char b[300];
+  struct wr w, before;
+  struct ans out;
+  size_t head;
+  memset(&e, 0, sizeof e);
+  strcpy(e.note.sender, "a@b");
+  strcpy(e.note.rcpt, "c@d");
+  /* an entry is 8 + (90 + 3 + 3) + 1 = 105 bytes: two fit in 3 + 250 */
+  wr_init(&w, b, 3 + 250);
+  head = w.pos;
+  msg_put_list_ans(&w, &l);
+  while (l.count < 255) {
+    e.seq = l.count + 1u;
+    before = w;
+    if (msg_put_list_entry(&w, &e) == -1) {
+      CHECK(!w.err && w.pos == before.pos, "a list entry that does not fit leaves w as it was");
+      l.more = 1;
+      break;
+    }
+    l.count++;
+  }
+  msg_patch_list_ans(&w, head, &l);
+  CHECK(!w.err && l.count == 2 && w.pos == 3 + 210 && b[0] == 0 && b[1] == 1 && b[2] == 2,
+        "list answer filled: %u entries, %zu bytes", l.count, w.pos);
+  CHECK(get_ans(b, w.pos, A_LIST, &out) == 0 && out.l.more == 1 && out.l.count == 2 &&
+            out.le[1].seq == 2,
+        "the filled list answer decodes");
+  /* no head to patch: an error, not a write */
+  wr_init(&w, b, sizeof b);
+  msg_put_status_ans(&w, MSG_TEMP);
+  msg_patch_list_ans(&w, 0, &l);
+  CHECK(w.err && b[0] == MSG_TEMP, "patching a refusal");
+  wr_init(&w, b, 2);
+  msg_put_list_ans(&w, &l);
+  msg_patch_list_ans(&w, 0, &l);
+  CHECK(w.err, "patching a head that did not fit");
+}
+
 static void test_addr_end(void)
 {
   static const struct { const char *in; size_t len; int ret; const char *want; } rows[] = {
@@ -549,6 +1065,10 @@ int main(void)
   test_requests();
   test_changes();
   test_index_entries();
+  test_forward_stamp();
+  test_answers();
+  test_bad_answers();
+  test_list_fill();
   test_addr_end();
   test_writer_bounds();
   return unit_done("t_msg");

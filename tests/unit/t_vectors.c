@@ -130,8 +130,13 @@ int main(int argc, char **argv)
 
   /* its acknowledgement: status 0, response nonce random part 0x55... */
   memset(rnd, 0x55, 16);
-  body[0] = MSG_OK;
-  rlen = packet_seal_response_nonce(rsp, (size_t)len, KIND_NOTIFY, k, reqid, body, 1, rnd);
+  {
+    struct msg_notify_ans ack = {MSG_OK, 0};
+    wr_init(&w, body, sizeof body);
+    msg_put_notify_ans(&w, &ack);
+    CHECK(!w.err && w.pos == 1 && body[0] == MSG_OK, "ack body is the status alone");
+  }
+  rlen = packet_seal_response_nonce(rsp, (size_t)len, KIND_NOTIFY, k, reqid, body, w.pos, rnd);
   CHECK(rlen == 30 + 16 + 1 + 8 + 1, "ack length %d", rlen);
   memcpy(byhand, "IM2K", 4);
   byhand[4] = 1;
@@ -147,6 +152,20 @@ int main(int argc, char **argv)
   hex_encode(hx, rsp, 56);
   CHECK(!strcmp(hx, ack_hex), "ack matches the manual's vector");
   if (print) put_hex("notify response", rsp, 56);
+  {
+    /* and the client reads it back as a bare OK */
+    const unsigned char *rb;
+    size_t rbl;
+    unsigned char rid[8];
+    struct msg_notify_ans ack;
+    struct rd r;
+    CHECK(packet_open_response(rsp, 56, KIND_NOTIFY, k, plain, &rb, &rbl, rid) == 0 &&
+              !memcmp(rid, reqid, 8),
+          "ack opens");
+    rd_init(&r, rb, rbl);
+    CHECK(msg_get_notify_ans(&r, &ack) == 0 && ack.status == MSG_OK && ack.bits == 0,
+          "ack decodes to OK");
+  }
 
   /* a LIST padded to 1200 bytes: its BLAKE2b-256 digest */
   {

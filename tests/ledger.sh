@@ -1,5 +1,6 @@
-# common.sh: what the crash, fault, bad-input, bound and network tests
-# share.  Sourced after tests/tap.sh and tests/lib.sh, with T set.  Each
+# ledger.sh: two ISPs and a ledger of every message sent, shared by the
+# crash, fault, bad-input, bound and network scenario tests (which make
+# torture runs deeper).  Sourced after tests/tap.sh and tests/lib.sh, with T set.  Each
 # test lays out its own two ISPs on its own 127.0.2.x addresses, with
 # accounts named im2kx*, so that it can run beside the other scenario
 # tests.  Every message a test sends carries an X-Torture-Id field; the
