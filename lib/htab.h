@@ -75,7 +75,9 @@ int htab_insert(struct htab *t, uint32_t id, uint64_t h);
 int htab_delete(struct htab *t, uint32_t id, uint64_t h);
 /* htab_first, htab_next: the candidates for hash h, HTAB_NONE after the
  * last; some may have other hashes (the same bucket), so compare keys.
- * Deleting the id at hand ends the walk: take its successor first. */
+ * Deleting the id at hand ends the walk: take its successor first.
+ * htab_next(t, id) is *link(ctx, id): a caller in a hot loop may follow
+ * its own link field instead, with no call at all. */
 uint32_t htab_first(const struct htab *t, uint64_t h);
 uint32_t htab_next(const struct htab *t, uint32_t id);
 /* htab_count: the entries in the table */
