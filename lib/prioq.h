@@ -13,8 +13,9 @@
  * that heap, or PRIOQ_NOWHERE; every parent's due is <= its children's.
  * Ties come out in no particular order.  prioq_set on a scheduled node
  * takes it off and puts it back (two O(log n) passes), so the heap's
- * arrangement, ties included, is the one im2k-notifyd's own heap had.  Objects must not move in memory
- * (nor be freed) while scheduled: take them off first.
+ * arrangement, ties included, is the one im2k-notifyd's own heap had.
+ * Objects must not move in memory (nor be freed) while scheduled: take
+ * them off first.
  *
  * Use:
  *     struct timer { ...; struct prioq_node q; };
