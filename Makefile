@@ -21,7 +21,8 @@ ALLCFLAGS = $(WARN) $(CFLAGS) $(SANFLAGS) -Ilib -I$(B)
 LDLIBS = -lsodium -lcdb -lresolv
 
 LIBMODS = die buf kept bytes hex file mdq maildir table addr netstr job token rfc822 spawn \
-  servers home status packet msg udp keys lines ctl priv server hier smtp dns discover smtpc stamp
+  servers home status packet msg udp keys lines ctl priv server hier smtp dns discover smtpc stamp \
+  grow prioq htab backoff window
 LIBOBJ = $(LIBMODS:%=$(B)/lib/%.o) $(B)/lib/auto_home.o $(B)/lib/auto_users.o
 
 PROGS = im2k-inject/im2k-inject im2k-inject/im2k-smtpd \

@@ -8,6 +8,7 @@
  * whose unguessable name only that archive holds. */
 #include "die.h"
 #include "file.h"
+#include "grow.h"
 #include "hex.h"
 #include "home.h"
 #include "job.h"
@@ -75,13 +76,7 @@ int main(int argc, char **argv)
     unsigned char *p;
     size_t len;
     if (n != 2 * JOB_HANDLE + 4 || strcmp(de->d_name + 2 * JOB_HANDLE, ".job")) continue;
-    if (nm == cap) {
-      struct msg *x;
-      cap = cap ? 2 * cap : 16;
-      x = realloc(m, cap * sizeof *m);
-      if (!x) die_nomem();
-      m = x;
-    }
+    if (nm == cap && grow_array(&m, &cap, nm + 1, sizeof *m, 16) == -1) die_nomem();
     if (file_read(afd, de->d_name, JOB_FILE_MAX, &p, &len) == -1) {
       warn_sys("unable to read %s/%s/%s", home, dir, de->d_name);
       continue;

@@ -1,6 +1,7 @@
 /* buf.c: bounded growable buffers.  Trusts nothing about sizes:
  * every addition is checked against max and for overflow. */
 #include "buf.h"
+#include "grow.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -14,22 +15,12 @@ void buf_init(struct buf *b, size_t max)
   b->max = max;
 }
 
+/* grow: room for need bytes, never more than max + 1 (the content and
+ * the NUL of buf_appendz); the callers have checked need against it */
 static int grow(struct buf *b, size_t need)
 {
-  size_t cap;
-  unsigned char *p;
-  if (need <= b->cap) return 0;
-  cap = b->cap ? b->cap : 64;
-  while (cap < need) {
-    if (cap > ((size_t)-1) / 2) { cap = need; break; }
-    cap *= 2;
-  }
-  if (b->max < (size_t)-1 && cap > b->max + 1) cap = b->max + 1;
-  p = realloc(b->p, cap);
-  if (!p) { errno = ENOMEM; return -1; }
-  b->p = p;
-  b->cap = cap;
-  return 0;
+  size_t lim = b->max < (size_t)-1 ? b->max + 1 : (size_t)-1;
+  return grow_bounded(&b->p, &b->cap, need, 1, 64, lim);
 }
 
 int buf_append(struct buf *b, const void *p, size_t n)

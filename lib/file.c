@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -115,6 +116,9 @@ int file_read_fd(int fd, size_t max, unsigned char **out, size_t *outlen)
     if (len == cap) {
       unsigned char *q;
       if (cap > max) { free(p); errno = EMSGSIZE; return -1; }
+      /* cap + 1 bytes are allocated (the NUL); lib/grow's doubling
+       * would not keep that shape, so the overflow check is here */
+      if (cap > (SIZE_MAX - 1) / 2) { free(p); errno = ENOMEM; return -1; }
       cap *= 2;
       q = realloc(p, cap + 1);
       if (!q) { free(p); errno = ENOMEM; return -1; }

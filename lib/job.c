@@ -2,6 +2,7 @@
  * damaged by a crash or by an operator's editor. */
 #include "job.h"
 #include "bytes.h"
+#include "grow.h"
 #include "hex.h"
 #include "netstr.h"
 
@@ -18,15 +19,18 @@ void job_init(struct job *j)
 
 int job_add_rcpt(struct job *j, const char *rcpt)
 {
-  char **r, *s;
+  char *s;
   if (j->nrcpt >= JOB_RCPT_MAX) { errno = E2BIG; return -1; }
   s = strdup(rcpt);
   if (!s) return -1;
-  if (!(j->nrcpt & (j->nrcpt - 1)) || j->nrcpt == 0) {
-    size_t cap = j->nrcpt ? j->nrcpt * 2 : 1;
-    r = realloc(j->rcpt, cap * sizeof *r);
-    if (!r) { free(s); errno = ENOMEM; return -1; }
-    j->rcpt = r;
+  /* the room is not stored: it is nrcpt rounded up to a power of two,
+   * so the array is full exactly when nrcpt is 0 or a power of two */
+  if (!(j->nrcpt & (j->nrcpt - 1))) {
+    size_t cap = j->nrcpt;
+    if (grow_array(&j->rcpt, &cap, j->nrcpt + 1, sizeof *j->rcpt, 1) == -1) {
+      free(s);
+      return -1;
+    }
   }
   j->rcpt[j->nrcpt++] = s;
   return 0;

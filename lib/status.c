@@ -1,6 +1,7 @@
 /* status.c: status records.  The parser trusts nothing in the file. */
 #include "status.h"
 #include "bytes.h"
+#include "grow.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -89,11 +90,12 @@ int status_parse(const unsigned char *p, size_t n, struct status_rec **out,
     uint64_t v;
     int s;
     if (cnt == cap) {
-      cap = cap ? cap * 2 : 8;
-      if (cap > 200000) goto bad;
-      x = realloc(r, cap * sizeof *r);
-      if (!x) { status_free(r, cnt); errno = ENOMEM; return -1; }
-      r = x;
+      /* rooms go 8, 16, ... 131072; the next, past 200000, is refused */
+      if (cap && cap * 2 > 200000) goto bad;
+      if (grow_array(&r, &cap, cnt + 1, sizeof *r, 8) == -1) {
+        status_free(r, cnt);
+        return -1;
+      }
     }
     x = &r[cnt];
     x->reply = NULL;
