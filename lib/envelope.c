@@ -74,6 +74,7 @@ int envelope_next(struct envelope *e, char a[ADDR_MAX + 1])
   if (i >= e->n || !(z = memchr(e->p + i, 0, e->n - i))) return fault(e, ENVELOPE_TRUNCATED, NULL);
   if (z == e->p + i) {
     if (i != e->n - 1) return fault(e, ENVELOPE_TRAILING, NULL);
+    if (!e->seenf) return fault(e, ENVELOPE_BAD, NULL); /* F comes first, always */
     e->done = 1;
     return 0;
   }
