@@ -307,19 +307,12 @@ static void data(struct txn *t, const char *helo, int esmtp, uint64_t databytes)
   else stored(&p, t, d.out + hn);
 }
 
-int main(void)
+/* start: the peer's address for the log, the home, this domain, the
+ * message size limit and where im2k-archive is; the home's descriptor */
+static int start(uint64_t *databytes)
 {
-  char line[SMTP_LINE_MAX + 1], helo[SMTP_LINE_MAX + 1] = "";
-  const char *arg, *ip;
-  size_t n, argn;
-  uint64_t databytes, size;
-  struct txn t;
-  int hfd, toolong, errors = 0, esmtp = 0;
-
-  die_prog = "im2k-smtpd";
-  signal(SIGPIPE, SIG_IGN);
-  memset(&t, 0, sizeof t);
-  ip = getenv("TCPREMOTEIP");
+  const char *ip = getenv("TCPREMOTEIP");
+  int hfd;
   if (ip && *ip) {
     static char ipc[80];
     clean(ipc, sizeof ipc, ip, strlen(ip));
@@ -329,11 +322,47 @@ int main(void)
   hfd = home_open(home);
   if (hfd == -1) { warn_sys("unable to open home %s", home); quit("temporary failure"); }
   if (ctl_me(hfd, me) == -1) { warn_sys("unable to read %s/control/me", home); me[0] = 0; quit("temporary failure"); }
-  if (ctl_uint(hfd, "control/databytes", DATABYTES_DEFAULT, UINT64_C(1) << 40, &databytes) == -1) {
+  if (ctl_uint(hfd, "control/databytes", DATABYTES_DEFAULT, UINT64_C(1) << 40, databytes) == -1) {
     warn_sys("unable to read %s/control/databytes", home);
     quit("temporary failure");
   }
   if (home_bindir(bindir) == -1) { warn_sys("unable to find my own directory"); quit("temporary failure"); }
+  return hfd;
+}
+
+/* mail: the reply to MAIL FROM:<a> */
+static void mail(struct txn *t, const char *arg, size_t argn, uint64_t databytes)
+{
+  uint64_t size;
+  if (t->mail) { reply("503 5.5.1 nested MAIL: RSET first"); return; }
+  switch (smtp_path(arg, argn, 1, t->from, &size)) {
+  case SMTP_PATH_OK: break;
+  case SMTP_PATH_SYNTAX: reply("501 5.5.4 syntax: MAIL FROM:<address>"); return;
+  case SMTP_PATH_ADDR: reply("553 5.1.7 bad sender address"); return;
+  case SMTP_PATH_PARAM: reply("555 5.5.4 unknown MAIL parameter or bad value"); return;
+  }
+  if (size > databytes) {
+    reply("552 5.3.4 message over %llu bytes: refused", (unsigned long long)databytes);
+    t->from[0] = 0;
+    return;
+  }
+  t->mail = 1;
+  reply("250 2.1.0 ok");
+}
+
+int main(void)
+{
+  char line[SMTP_LINE_MAX + 1], helo[SMTP_LINE_MAX + 1] = "";
+  const char *arg;
+  size_t n, argn;
+  uint64_t databytes;
+  struct txn t;
+  int hfd, toolong, errors = 0, esmtp = 0;
+
+  die_prog = "im2k-smtpd";
+  signal(SIGPIPE, SIG_IGN);
+  memset(&t, 0, sizeof t);
+  hfd = start(&databytes);
 
   reply("220 %s ESMTP im2k-smtpd", me);
   for (;;) {
@@ -364,20 +393,7 @@ int main(void)
       }
       break;
     case SMTP_MAIL:
-      if (t.mail) { reply("503 5.5.1 nested MAIL: RSET first"); break; }
-      switch (smtp_path(arg, argn, 1, t.from, &size)) {
-      case SMTP_PATH_OK: break;
-      case SMTP_PATH_SYNTAX: reply("501 5.5.4 syntax: MAIL FROM:<address>"); continue;
-      case SMTP_PATH_ADDR: reply("553 5.1.7 bad sender address"); continue;
-      case SMTP_PATH_PARAM: reply("555 5.5.4 unknown MAIL parameter or bad value"); continue;
-      }
-      if (size > databytes) {
-        reply("552 5.3.4 message over %llu bytes: refused", (unsigned long long)databytes);
-        t.from[0] = 0;
-        break;
-      }
-      t.mail = 1;
-      reply("250 2.1.0 ok");
+      mail(&t, arg, argn, databytes);
       break;
     case SMTP_RCPT:
       rcpt(&t, hfd, arg, argn);
