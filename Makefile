@@ -20,7 +20,7 @@ endif
 ALLCFLAGS = $(WARN) $(CFLAGS) $(SANFLAGS) -Ilib -I$(B)
 LDLIBS = -lsodium -lcdb -lresolv
 
-LIBMODS = die buf kept bytes hex file mdq maildir table addr netstr job token rfc822 spawn \
+LIBMODS = die buf kept bytes hex file mdq maildir table addr netstr job token rfc822 envelope \
   servers home status packet msg udp keys lines ctl priv server hier smtp dns discover smtpc stamp \
   grow prioq htab backoff window
 LIBOBJ = $(LIBMODS:%=$(B)/lib/%.o) $(B)/lib/auto_home.o $(B)/lib/auto_users.o

@@ -28,6 +28,7 @@ for n in "$@"; do
   case $n in
     addr) maxlen=512 ;;              # addresses are at most 254 bytes
     packet|msg|answer) maxlen=1300 ;; # datagrams are at most 1200 bytes
+    envelope) maxlen=8192 ;;         # room for some 30 longest addresses
     *) maxlen=4096 ;;
   esac
   corpus=fuzz/corpus-$n

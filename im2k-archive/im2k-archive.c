@@ -17,6 +17,7 @@
 #include "bytes.h"
 #include "ctl.h"
 #include "die.h"
+#include "envelope.h"
 #include "file.h"
 #include "hex.h"
 #include "home.h"
@@ -30,6 +31,7 @@
 #include <pwd.h>
 #include <signal.h>
 #include <sodium.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,20 +47,31 @@ int __lsan_is_turned_off(void);
 int __lsan_is_turned_off(void) { return 1; }
 #endif
 
-static int afd = -1;
-/* a public archive's index, and its length before this message's record
- * (-1: none appended yet) */
-static int ixfd = -1;
-static off_t ixold = -1;
-static char tmpname[80], jobtmp[80];
-static char home[HOME_MAX];
+/* what one run works on: the steps below share it, and a failure undoes
+ * what it names (cleanup) */
+struct store {
+  uid_t uid;
+  struct passwd *pw;
+  int hfd, afd;          /* the home; archive/UID */
+  /* a public archive's index, and its length before this message's
+   * record (-1: none appended yet) */
+  int ixfd;
+  off_t ixold;
+  char home[HOME_MAX], me[256], own[ADDR_MAX + 1], dir[32];
+  char hexh[2 * JOB_HANDLE + 1], jobname[48];
+  char tmpname[80], jobtmp[80];  /* temporary names still to remove */
+};
+
+static struct store *undo;
 
 static void cleanup(void)
 {
-  if (afd != -1 && tmpname[0]) unlinkat(afd, tmpname, 0);
-  if (afd != -1 && jobtmp[0]) unlinkat(afd, jobtmp, 0);
+  struct store *s = undo;
+  if (!s) return;
+  if (s->afd != -1 && s->tmpname[0]) unlinkat(s->afd, s->tmpname, 0);
+  if (s->afd != -1 && s->jobtmp[0]) unlinkat(s->afd, s->jobtmp, 0);
   /* not accepted: the record goes too (the lock is still held) */
-  if (ixold != -1 && ftruncate(ixfd, ixold) == 0 && fsync(ixfd) == 0) ixold = -1;
+  if (s->ixold != -1 && ftruncate(s->ixfd, s->ixold) == 0 && fsync(s->ixfd) == 0) s->ixold = -1;
 }
 
 static _Noreturn void fail(int code, const char *what)
@@ -69,6 +82,19 @@ static _Noreturn void fail(int code, const char *what)
   if (e == EDQUOT) die(EXIT_TEMP, "%s: disk quota exceeded", what);
   if (e == ENOSPC) die(EXIT_TEMP, "%s: no space left on device", what);
   die_sys(code, "%s", what);
+}
+
+/* refuse: a permanent refusal of the input, with nothing left behind */
+static _Noreturn void refuse(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static _Noreturn void refuse(const char *fmt, ...)
+{
+  char m[600];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(m, sizeof m, fmt, ap);
+  va_end(ap);
+  cleanup();
+  die(EXIT_PERM, "%s", m);
 }
 
 static ssize_t readfull(int fd, unsigned char *p, size_t n)
@@ -85,71 +111,41 @@ static int cmpstr(const void *a, const void *b)
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* envelope: F sender, T recipients, final NUL; bounded by JOB limits */
-static void envelope(struct job *j, const char *own)
+/* envelope_take: the envelope from descriptor 1 (lib/envelope), its
+ * recipients into j, each once; the sender may only be the caller */
+static void envelope_take(struct store *s, struct job *j)
 {
-  struct buf b;
-  unsigned char blk[4096];
-  size_t i, start;
-  int seenf = 0;
-  buf_init(&b, JOB_FILE_MAX);
-  for (;;) {
-    ssize_t r = readfull(1, blk, sizeof blk);
-    if (r == -1) fail(EXIT_TEMP, "unable to read envelope");
-    if (r == 0) break;
-    if (buf_append(&b, blk, (size_t)r) == -1) {
-      cleanup();
-      die(EXIT_PERM, "envelope too large (at most %d recipients)", JOB_RCPT_MAX);
-    }
+  struct envelope e;
+  unsigned char *p;
+  char a[ADDR_MAX + 1];
+  size_t n, i, k;
+  int r;
+  if (file_read_fd(1, ENVELOPE_MAX, &p, &n) == -1) {
+    if (errno == EMSGSIZE) refuse("envelope too large (at most %d recipients)", JOB_RCPT_MAX);
+    fail(EXIT_TEMP, "unable to read envelope");
   }
-  /* records "F" or "T", an address, a NUL; then one NUL ends it */
-  for (i = 0;; i = start) {
-    const unsigned char *z;
-    const char *s;
-    size_t n;
-    char a[ADDR_MAX + 1];
-    if (i >= b.len || !(z = memchr(b.p + i, 0, b.len - i))) {
-      cleanup();
-      die(EXIT_PERM, "envelope truncated: the sending program stopped early");
-    }
-    if (z == b.p + i) {
-      if (i != b.len - 1) { cleanup(); die(EXIT_PERM, "bad envelope: data after its end"); }
-      break;
-    }
-    s = (const char *)b.p + i + 1;
-    n = (size_t)(z - (const unsigned char *)s);
-    start = (size_t)(z - b.p) + 1;
-    if (b.p[i] == 'F' && !seenf) {
-      seenf = 1;
-      if (n == 0) continue;
-      if (!addr_check(s, n)) { cleanup(); die(EXIT_PERM, "bad sender address: %.300s", s); }
-      memcpy(a, s, n + 1);
-      addr_lower(a);
-      if (strcmp(a, own)) {
-        cleanup();
-        die(EXIT_PERM, "sender %s not allowed: this account sends as %s", a, own);
-      }
-      continue;
-    }
-    if (b.p[i] != 'T' || !seenf) { cleanup(); die(EXIT_PERM, "bad envelope"); }
-    if (!addr_check(s, n)) { cleanup(); die(EXIT_PERM, "bad recipient address: %.300s", s); }
-    memcpy(a, s, n + 1);
-    addr_lower(a);
-    if (job_add_rcpt(j, a) == -1) {
-      if (errno == E2BIG) { cleanup(); die(EXIT_PERM, "too many recipients (at most %d)", JOB_RCPT_MAX); }
+  envelope_init(&e, p, n);
+  while ((r = envelope_next(&e, a)) > 0) {
+    if (r == 'F' && a[0] && strcmp(a, s->own))
+      refuse("sender %s not allowed: this account sends as %s", a, s->own);
+    if (r == 'T' && job_add_rcpt(j, a) == -1) {
+      if (errno == E2BIG) refuse("too many recipients (at most %d)", JOB_RCPT_MAX);
       fail(EXIT_TEMP, "out of memory");
     }
   }
-  if (j->nrcpt == 0 && ixfd == -1) { cleanup(); die(EXIT_PERM, "no recipients"); }
+  if (r == -1 && e.bad) refuse("%s: %.300s", envelope_strerror(e.err), e.bad);
+  if (r == -1 && e.err == ENVELOPE_TOOMANY) refuse("too many recipients (at most %d)", JOB_RCPT_MAX);
+  if (r == -1) refuse("%s", envelope_strerror(e.err));
+  free(p);
+  if (j->nrcpt == 0 && s->ixfd == -1) refuse("no recipients");
   /* each recipient once: a repeated address would be notified twice and
    * confirmed once */
-  if (j->nrcpt == 0) { buf_free(&b); return; } /* a list's post to nobody */
+  if (j->nrcpt == 0) return; /* a list's post to nobody */
   qsort(j->rcpt, j->nrcpt, sizeof *j->rcpt, cmpstr);
-  for (i = 1, start = 1; i < j->nrcpt; i++)
-    if (strcmp(j->rcpt[i], j->rcpt[start - 1])) j->rcpt[start++] = j->rcpt[i];
+  for (i = 1, k = 1; i < j->nrcpt; i++)
+    if (strcmp(j->rcpt[i], j->rcpt[k - 1])) j->rcpt[k++] = j->rcpt[i];
     else free(j->rcpt[i]);
-  j->nrcpt = start;
-  buf_free(&b);
+  j->nrcpt = k;
 }
 
 /* index_append: the message's record at the end of the index: handle
@@ -157,37 +153,37 @@ static void envelope(struct job *j, const char *own)
  * exclusive lock, held until exit, so two posts never interleave; a
  * partial record left by a crash (a length not a multiple of 64) is cut
  * off first.  Readers ignore such a tail. */
-static int index_append(const struct job *j)
+static int index_append(struct store *s, const struct job *j)
 {
   unsigned char rec[64];
   struct stat st;
   ssize_t w;
-  if (flock(ixfd, LOCK_EX) == -1 || fstat(ixfd, &st) == -1) return -1;
-  if (st.st_size % 64 && ftruncate(ixfd, st.st_size - st.st_size % 64) == -1) return -1;
+  if (flock(s->ixfd, LOCK_EX) == -1 || fstat(s->ixfd, &st) == -1) return -1;
+  if (st.st_size % 64 && ftruncate(s->ixfd, st.st_size - st.st_size % 64) == -1) return -1;
   memcpy(rec, j->handle, 16);
   put_u64(rec + 16, j->size);
   memcpy(rec + 24, j->hash, 32);
   put_u64(rec + 56, (uint64_t)j->time);
-  ixold = st.st_size - st.st_size % 64;
-  do w = pwrite(ixfd, rec, sizeof rec, ixold);
+  s->ixold = st.st_size - st.st_size % 64;
+  do w = pwrite(s->ixfd, rec, sizeof rec, s->ixold);
   while (w == -1 && errno == EINTR);
   if (w != (ssize_t)sizeof rec) {
     if (w >= 0) errno = EIO;
     return -1;
   }
-  return fsync(ixfd);
+  return fsync(s->ixfd);
 }
 
 /* list_post: a message with no recipients in a public archive: the
  * message is stored and indexed, and there is no job to queue */
-static int list_post(int mfd, const char *hexh, const struct job *j)
+static int list_post(struct store *s, int mfd, const struct job *j)
 {
   if (file_sync_close(mfd) == -1) fail(EXIT_TEMP, "unable to write the message");
-  if (renameat(afd, tmpname, afd, hexh) == -1) fail(EXIT_TEMP, "unable to store the message");
-  tmpname[0] = 0;
-  if (file_sync_dir(afd, ".") == -1 || index_append(j) == -1) {
+  if (renameat(s->afd, s->tmpname, s->afd, s->hexh) == -1) fail(EXIT_TEMP, "unable to store the message");
+  s->tmpname[0] = 0;
+  if (file_sync_dir(s->afd, ".") == -1 || index_append(s, j) == -1) {
     int e = errno;
-    unlinkat(afd, hexh, 0);
+    unlinkat(s->afd, s->hexh, 0);
     errno = e;
     fail(EXIT_TEMP, "unable to index the message");
   }
@@ -202,7 +198,6 @@ static void trigger(int hfd)
   close(fd);
 }
 
-/* withdraw: im2k-archive -c HANDLE */
 /* fetched_record: 1 if fetchd has recorded a fetch of this handle that
  * notifyd has not yet read (queue/confirm/new/HANDLEHEX.*.f) */
 static int fetched_record(int hfd, const char *hex)
@@ -220,25 +215,17 @@ static int fetched_record(int hfd, const char *hex)
   return found;
 }
 
-/* withdraw: im2k-archive -c HANDLE */
-static int withdraw(int hfd, const char *arg, uid_t uid)
+/* withdrawable: dies unless no recipient has fetched message hex, by its
+ * status file or by a fetch record notifyd has yet to read */
+static void withdrawable(struct store *s, const char *hex)
 {
-  unsigned char h[JOB_HANDLE], *p;
-  char hex[2 * JOB_HANDLE + 1], jobname[48], sname[2 * JOB_STATUS + 16], cname[48];
+  char jobname[48], sname[2 * JOB_STATUS + 16];
   struct job j;
   struct status_rec *r = NULL;
+  unsigned char *p;
   size_t n, nr = 0, i;
-  int qfd;
-  if (strlen(arg) != 2 * JOB_HANDLE || hex_decode(h, JOB_HANDLE, arg, 2 * JOB_HANDLE) == -1)
-    die(EXIT_PERM, "not a message handle: %.100s", arg);
-  hex_encode(hex, h, JOB_HANDLE); /* lower case, as the file names */
-  if (get_u32(h) != (uint32_t)uid) die(EXIT_PERM, "message %s is not yours", hex);
-  if (faccessat(afd, hex, F_OK, AT_EACCESS) == -1) {
-    if (errno == ENOENT) die(EXIT_PERM, "no message %s in your archive (withdrawn already?)", hex);
-    die_sys(EXIT_TEMP, "unable to find %s", hex);
-  }
   snprintf(jobname, sizeof jobname, "%s.job", hex);
-  if (file_read(afd, jobname, JOB_FILE_MAX, &p, &n) == -1) {
+  if (file_read(s->afd, jobname, JOB_FILE_MAX, &p, &n) == -1) {
     if (errno == ENOENT) die(EXIT_PERM, "no message %s in your archive", hex);
     die_sys(EXIT_TEMP, "unable to read %s", jobname);
   }
@@ -246,7 +233,8 @@ static int withdraw(int hfd, const char *arg, uid_t uid)
   free(p);
   memcpy(sname, "queue/status/", 13);
   hex_encode(sname + 13, j.status, JOB_STATUS);
-  if (file_read(hfd, sname, JOB_FILE_MAX, &p, &n) == 0) {
+  job_free(&j);
+  if (file_read(s->hfd, sname, JOB_FILE_MAX, &p, &n) == 0) {
     if (status_parse(p, n, &r, &nr) == -1) die(EXIT_TEMP, "the status of %s is damaged", hex);
     free(p);
   } else if (errno != ENOENT)
@@ -257,109 +245,139 @@ static int withdraw(int hfd, const char *arg, uid_t uid)
     else if (r[i].state == STATUS_RELAYED)
       die(EXIT_PERM, "%s was relayed to %s over SMTP: it can no longer be withdrawn", hex, r[i].rcpt);
   status_free(r, nr);
-  if (fetched_record(hfd, hex))
+  if (fetched_record(s->hfd, hex))
     die(EXIT_PERM, "a recipient has already fetched %s: it can no longer be withdrawn", hex);
+}
+
+/* withdraw: im2k-archive -c HANDLE */
+static int withdraw(struct store *s, const char *arg)
+{
+  unsigned char h[JOB_HANDLE];
+  char hex[2 * JOB_HANDLE + 1], cname[48];
+  int qfd;
+  if (strlen(arg) != 2 * JOB_HANDLE || hex_decode(h, JOB_HANDLE, arg, 2 * JOB_HANDLE) == -1)
+    die(EXIT_PERM, "not a message handle: %.100s", arg);
+  hex_encode(hex, h, JOB_HANDLE); /* lower case, as the file names */
+  if (get_u32(h) != (uint32_t)s->uid) die(EXIT_PERM, "message %s is not yours", hex);
+  if (faccessat(s->afd, hex, F_OK, AT_EACCESS) == -1) {
+    if (errno == ENOENT) die(EXIT_PERM, "no message %s in your archive (withdrawn already?)", hex);
+    die_sys(EXIT_TEMP, "unable to find %s", hex);
+  }
+  withdrawable(s, hex);
   /* notifyd is told first; then the message leaves the archive, and from
    * then on nobody can fetch it (a fetch that won the race ends with a
    * confirmation, which notifyd takes over the withdrawal) */
   snprintf(cname, sizeof cname, "%s.cancel", hex);
-  qfd = openat(hfd, "queue/job", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  qfd = openat(s->hfd, "queue/job", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (qfd == -1 || mdq_put(qfd, cname, hex, strlen(hex), 0640, 1) == -1)
     die_sys(EXIT_TEMP, "unable to queue the withdrawal");
-  if (unlinkat(afd, hex, 0) == -1 && errno != ENOENT) die_sys(EXIT_TEMP, "unable to remove %s", hex);
-  if (file_sync_dir(afd, ".") == -1) die_sys(EXIT_TEMP, "unable to sync the archive");
-  trigger(hfd);
-  job_free(&j);
+  if (unlinkat(s->afd, hex, 0) == -1 && errno != ENOENT) die_sys(EXIT_TEMP, "unable to remove %s", hex);
+  if (file_sync_dir(s->afd, ".") == -1) die_sys(EXIT_TEMP, "unable to sync the archive");
+  trigger(s->hfd);
   return 0;
 }
 
-int main(int argc, char **argv)
+/* identity: the home and the caller's own address, account@me */
+static void identity(struct store *s)
 {
-  struct job j;
-  struct passwd *pw;
+  s->hfd = home_open(s->home);
+  if (s->hfd == -1) die_sys(EXIT_TEMP, "unable to open home %s", s->home);
+  if (ctl_me(s->hfd, s->me) == -1) die_sys(EXIT_TEMP, "unable to read %s/control/me", s->home);
+  s->pw = getpwuid(s->uid);
+  if (!s->pw) die(EXIT_TEMP, "unable to find the account of uid %lu", (unsigned long)s->uid);
+  if (snprintf(s->own, sizeof s->own, "%s@%s", s->pw->pw_name, s->me) >= (int)sizeof s->own ||
+      !addr_check(s->own, strlen(s->own)))
+    die(EXIT_PERM, "account name %s does not make an address", s->pw->pw_name);
+  addr_lower(s->own);
+}
+
+/* archive_open: archive/UID, which must be the caller's */
+static void archive_open(struct store *s)
+{
   struct stat st;
-  struct buf jb;
-  const char *cancel = NULL;
-  crypto_generichash_state hs;
-  unsigned char blk[65536];
-  char me[256], own[ADDR_MAX + 1], hexh[2 * JOB_HANDLE + 1], dir[32], jobname[48];
-  uid_t uid = getuid();
-  int hfd, mfd, jfd, qfd;
-  uint64_t size = 0;
-
-  die_prog = "im2k-archive";
-  signal(SIGPIPE, SIG_IGN);
-  if (argc == 3 && !strcmp(argv[1], "-c")) cancel = argv[2];
-  else if (argc != 1) die(EXIT_PERM, "usage: im2k-archive (message on 0, envelope on 1) | im2k-archive -c HANDLE");
-  umask(027);
-  if (sodium_init() < 0) die(EXIT_TEMP, "unable to initialize libsodium");
-  hfd = home_open(home);
-  if (hfd == -1) die_sys(EXIT_TEMP, "unable to open home %s", home);
-  if (ctl_me(hfd, me) == -1) die_sys(EXIT_TEMP, "unable to read %s/control/me", home);
-  pw = getpwuid(uid);
-  if (!pw) die(EXIT_TEMP, "unable to find the account of uid %lu", (unsigned long)uid);
-  if (snprintf(own, sizeof own, "%s@%s", pw->pw_name, me) >= (int)sizeof own ||
-      !addr_check(own, strlen(own)))
-    die(EXIT_PERM, "account name %s does not make an address", pw->pw_name);
-  addr_lower(own);
-
-  snprintf(dir, sizeof dir, "archive/%lu", (unsigned long)uid);
-  afd = openat(hfd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (afd == -1) {
+  snprintf(s->dir, sizeof s->dir, "archive/%lu", (unsigned long)s->uid);
+  s->afd = openat(s->hfd, s->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (s->afd == -1) {
     if (errno == ENOENT)
       die(EXIT_TEMP, "no archive for %s: the administrator creates it with im2k-mkarchive %s",
-          pw->pw_name, pw->pw_name);
-    die_sys(EXIT_TEMP, "unable to open %s/%s", home, dir);
+          s->pw->pw_name, s->pw->pw_name);
+    die_sys(EXIT_TEMP, "unable to open %s/%s", s->home, s->dir);
   }
-  if (fstat(afd, &st) == -1) die_sys(EXIT_TEMP, "unable to stat %s/%s", home, dir);
-  if (st.st_uid != uid) die(EXIT_TEMP, "%s/%s does not belong to %s", home, dir, pw->pw_name);
-  if (cancel) return withdraw(hfd, cancel, uid);
-  ixfd = openat(afd, "index", O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-  if (ixfd == -1 && errno != ENOENT) die_sys(EXIT_TEMP, "unable to open %s/%s/index", home, dir);
-  if (ixfd != -1 && (fstat(ixfd, &st) == -1 || !S_ISREG(st.st_mode) || st.st_uid != uid))
-    die(EXIT_TEMP, "%s/%s/index is not a file of %s", home, dir, pw->pw_name);
+  if (fstat(s->afd, &st) == -1) die_sys(EXIT_TEMP, "unable to stat %s/%s", s->home, s->dir);
+  if (st.st_uid != s->uid) die(EXIT_TEMP, "%s/%s does not belong to %s", s->home, s->dir, s->pw->pw_name);
+}
 
-  job_init(&j);
-  j.uid = (uint32_t)uid;
-  j.handle[0] = (unsigned char)(uid >> 24);
-  j.handle[1] = (unsigned char)(uid >> 16);
-  j.handle[2] = (unsigned char)(uid >> 8);
-  j.handle[3] = (unsigned char)uid;
-  randombytes_buf(j.handle + 4, JOB_HANDLE - 4);
-  randombytes_buf(j.status, JOB_STATUS);
-  hex_encode(hexh, j.handle, JOB_HANDLE);
-  snprintf(tmpname, sizeof tmpname, ".tmp.%s", hexh);
+/* index_open: the index of a public archive, if there is one */
+static void index_open(struct store *s)
+{
+  struct stat st;
+  s->ixfd = openat(s->afd, "index", O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (s->ixfd == -1 && errno != ENOENT) die_sys(EXIT_TEMP, "unable to open %s/%s/index", s->home, s->dir);
+  if (s->ixfd != -1 && (fstat(s->ixfd, &st) == -1 || !S_ISREG(st.st_mode) || st.st_uid != s->uid))
+    die(EXIT_TEMP, "%s/%s/index is not a file of %s", s->home, s->dir, s->pw->pw_name);
+}
 
-  /* the message, into the user's archive (owned by the user: the user's
-   * quota), hashed as it is written */
-  mfd = file_create(afd, tmpname, 0640);
-  if (mfd == -1) { tmpname[0] = 0; fail(EXIT_TEMP, "unable to create a file in the archive"); }
+/* job_start: the job's uid, handle (uid, then random) and status name,
+ * and the names the message and its job will have */
+static void job_start(struct store *s, struct job *j)
+{
+  job_init(j);
+  j->uid = (uint32_t)s->uid;
+  put_u32(j->handle, (uint32_t)s->uid);
+  randombytes_buf(j->handle + 4, JOB_HANDLE - 4);
+  randombytes_buf(j->status, JOB_STATUS);
+  hex_encode(s->hexh, j->handle, JOB_HANDLE);
+  snprintf(s->tmpname, sizeof s->tmpname, ".tmp.%s", s->hexh);
+  snprintf(s->jobname, sizeof s->jobname, "%s.job", s->hexh);
+}
+
+/* message_write: the message, into the user's archive (owned by the
+ * user: the user's quota) under its temporary name, hashed as it is
+ * written; its descriptor, still to be synced */
+static int message_write(struct store *s, struct job *j)
+{
+  static unsigned char blk[65536];
+  crypto_generichash_state hs;
+  uint64_t size = 0;
+  int mfd = file_create(s->afd, s->tmpname, 0640);
+  if (mfd == -1) { s->tmpname[0] = 0; fail(EXIT_TEMP, "unable to create a file in the archive"); }
   if (crypto_generichash_init(&hs, NULL, 0, JOB_HASH) != 0) fail(EXIT_TEMP, "hash");
   for (;;) {
     ssize_t r = readfull(0, blk, sizeof blk);
     if (r == -1) fail(EXIT_TEMP, "unable to read the message");
     if (r == 0) break;
     size += (uint64_t)r;
-    if (size > MESSAGE_MAX) { cleanup(); die(EXIT_PERM, "message too large"); }
+    if (size > MESSAGE_MAX) refuse("message too large");
     if (crypto_generichash_update(&hs, blk, (size_t)r) != 0) fail(EXIT_TEMP, "hash");
     if (file_write_all(mfd, blk, (size_t)r) == -1) fail(EXIT_TEMP, "unable to write the message");
   }
-  if (crypto_generichash_final(&hs, j.hash, JOB_HASH) != 0) fail(EXIT_TEMP, "hash");
-  j.size = size;
-  j.time = (int64_t)time(NULL);
-  snprintf(j.sender, sizeof j.sender, "%s", own);
-  envelope(&j, own);
-  if (fchmod(mfd, 0640) == -1) fail(EXIT_TEMP, "unable to chmod the message");
-  if (j.nrcpt == 0) return list_post(mfd, hexh, &j);
+  if (crypto_generichash_final(&hs, j->hash, JOB_HASH) != 0) fail(EXIT_TEMP, "hash");
+  j->size = size;
+  j->time = (int64_t)time(NULL);
+  snprintf(j->sender, sizeof j->sender, "%s", s->own);
+  return mfd;
+}
 
-  buf_init(&jb, JOB_FILE_MAX);
-  if (job_encode(&j, &jb) == -1) fail(EXIT_TEMP, "unable to build the job");
-  /* the sender's own copy of the job: what im2k-status reads */
-  snprintf(jobname, sizeof jobname, "%s.job", hexh);
-  snprintf(jobtmp, sizeof jobtmp, ".tmp.%s.job", hexh);
-  jfd = file_create(afd, jobtmp, 0600);
-  if (jfd == -1) { jobtmp[0] = 0; fail(EXIT_TEMP, "unable to write the job into the archive"); }
-  if (file_write_all(jfd, jb.p, jb.len) == -1 || fchmod(jfd, 0600) == -1)
+/* unstore: take the message and its job copy back out of the archive
+ * (a failure after they got their names), then fail */
+static _Noreturn void unstore(struct store *s, const char *what)
+{
+  int e = errno;
+  unlinkat(s->afd, s->hexh, 0);
+  unlinkat(s->afd, s->jobname, 0);
+  errno = e;
+  fail(EXIT_TEMP, what);
+}
+
+/* job_store: the message and the sender's copy of the job (what
+ * im2k-status reads) under their names, durably; a list's index record */
+static void job_store(struct store *s, const struct job *j, int mfd, const struct buf *jb)
+{
+  int jfd;
+  snprintf(s->jobtmp, sizeof s->jobtmp, ".tmp.%s.job", s->hexh);
+  jfd = file_create(s->afd, s->jobtmp, 0600);
+  if (jfd == -1) { s->jobtmp[0] = 0; fail(EXIT_TEMP, "unable to write the job into the archive"); }
+  if (file_write_all(jfd, jb->p, jb->len) == -1 || fchmod(jfd, 0600) == -1)
     fail(EXIT_TEMP, "unable to write the job into the archive");
   /* What is synced, and why: the message and the sender's job copy are
    * both written before either is synced (on a journaled file system the
@@ -370,45 +388,66 @@ int main(int argc, char **argv)
    * never sees a job whose message a crash could still take away. */
   if (file_sync_close(mfd) == -1) fail(EXIT_TEMP, "unable to write the message");
   if (file_sync_close(jfd) == -1) fail(EXIT_TEMP, "unable to write the job into the archive");
-  if (renameat(afd, jobtmp, afd, jobname) == -1) fail(EXIT_TEMP, "unable to write the job into the archive");
-  jobtmp[0] = 0;
-  if (renameat(afd, tmpname, afd, hexh) == -1) {
+  if (renameat(s->afd, s->jobtmp, s->afd, s->jobname) == -1)
+    fail(EXIT_TEMP, "unable to write the job into the archive");
+  s->jobtmp[0] = 0;
+  if (renameat(s->afd, s->tmpname, s->afd, s->hexh) == -1) {
     int e = errno;
-    unlinkat(afd, jobname, 0);
+    unlinkat(s->afd, s->jobname, 0);
     errno = e;
     fail(EXIT_TEMP, "unable to store the message");
   }
-  tmpname[0] = 0;
-  if (file_sync_dir(afd, ".") == -1) {
-    /* the names may not survive a crash: not accepted, so take both
-     * back rather than leave a message nobody will send */
-    int e = errno;
-    unlinkat(afd, hexh, 0);
-    unlinkat(afd, jobname, 0);
-    errno = e;
-    fail(EXIT_TEMP, "unable to sync the archive");
-  }
+  s->tmpname[0] = 0;
+  /* the names may not survive a crash: not accepted, so take both back
+   * rather than leave a message nobody will send */
+  if (file_sync_dir(s->afd, ".") == -1) unstore(s, "unable to sync the archive");
   /* a list: indexed before the job is queued, taken back with the rest
    * if queueing fails */
-  if (ixfd != -1 && index_append(&j) == -1) {
-    int e = errno;
-    unlinkat(afd, hexh, 0);
-    unlinkat(afd, jobname, 0);
-    errno = e;
-    fail(EXIT_TEMP, "unable to index the message");
-  }
+  if (s->ixfd != -1 && index_append(s, j) == -1) unstore(s, "unable to index the message");
+}
 
-  qfd = openat(hfd, "queue/job", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (qfd == -1 || mdq_put(qfd, hexh, jb.p, jb.len, 0640, 0) == -1) {
-    int e = errno;
-    /* not accepted: take the message back out so nothing half-queued stays */
-    unlinkat(afd, hexh, 0);
-    unlinkat(afd, jobname, 0);
-    errno = e;
-    tmpname[0] = 0;
-    fail(EXIT_TEMP, "unable to queue the job");
-  }
-  trigger(hfd);
+/* job_queue: the job for notifyd; not accepted unless it is queued */
+static void job_queue(struct store *s, const struct buf *jb)
+{
+  int qfd = openat(s->hfd, "queue/job", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (qfd == -1 || mdq_put(qfd, s->hexh, jb->p, jb->len, 0640, 0) == -1)
+    unstore(s, "unable to queue the job");
+  trigger(s->hfd);
+}
+
+int main(int argc, char **argv)
+{
+  struct store s;
+  struct job j;
+  struct buf jb;
+  const char *cancel = NULL;
+  int mfd;
+
+  die_prog = "im2k-archive";
+  signal(SIGPIPE, SIG_IGN);
+  if (argc == 3 && !strcmp(argv[1], "-c")) cancel = argv[2];
+  else if (argc != 1) die(EXIT_PERM, "usage: im2k-archive (message on 0, envelope on 1) | im2k-archive -c HANDLE");
+  umask(027);
+  if (sodium_init() < 0) die(EXIT_TEMP, "unable to initialize libsodium");
+  memset(&s, 0, sizeof s);
+  s.uid = getuid();
+  s.afd = s.ixfd = -1;
+  s.ixold = -1;
+  undo = &s;
+
+  identity(&s);
+  archive_open(&s);
+  if (cancel) return withdraw(&s, cancel);
+  index_open(&s);
+  job_start(&s, &j);
+  mfd = message_write(&s, &j);
+  envelope_take(&s, &j);
+  if (fchmod(mfd, 0640) == -1) fail(EXIT_TEMP, "unable to chmod the message");
+  if (j.nrcpt == 0) return list_post(&s, mfd, &j);
+  buf_init(&jb, JOB_FILE_MAX);
+  if (job_encode(&j, &jb) == -1) fail(EXIT_TEMP, "unable to build the job");
+  job_store(&s, &j, mfd, &jb);
+  job_queue(&s, &jb);
   buf_free(&jb);
   job_free(&j);
   return 0;

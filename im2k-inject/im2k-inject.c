@@ -12,9 +12,9 @@
 #include "buf.h"
 #include "ctl.h"
 #include "die.h"
+#include "envelope.h"
 #include "file.h"
 #include "home.h"
-#include "spawn.h"
 #include "rfc822.h"
 
 #include <errno.h>
@@ -22,11 +22,11 @@
 #include <pwd.h>
 #include <signal.h>
 #include <sodium.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -88,35 +88,59 @@ static _Noreturn void die_mode(const char *mode)
       shown(mode, strlen(mode)));
 }
 
-/* the recipients, in the order given; duplicates are dropped at the end */
-static char **rcpt;
-static size_t nrcpt, caprcpt;
+/* what one injection works on, step by step */
+struct inject {
+  int tflag, list, hfd;
+  const char *from, *fullname;        /* -f (or -r), -F */
+  char home[HOME_MAX], me[256], own[ADDR_MAX + 1];
+  /* the recipients, in the order given; duplicates are dropped at the end */
+  char **rcpt;
+  size_t nrcpt, caprcpt;
+  /* the input read ahead: the header block (hdrlen bytes, NUL-free),
+   * then the start of the body; eof once standard input is all in head */
+  struct buf head;
+  size_t hdrlen;
+  int eof;
+  struct buf env;                     /* the envelope, built before the hand-off */
+  char extra[1024];                   /* the fields added in front */
+  size_t extralen;
+  int headless;                       /* a blank line goes after extra */
+};
 
-static void rcpt_add(const char *a, size_t n, const char *where)
+static void rcpt_add(struct inject *in, const char *a, size_t n, const char *where)
 {
   char *s;
   if (!addr_check(a, n)) die(EXIT_PERM, "bad recipient address%s: %s", where, shown(a, n));
-  if (nrcpt == caprcpt) {
-    size_t cap = caprcpt ? 2 * caprcpt : 64;
-    char **r = realloc(rcpt, cap * sizeof *r);
+  if (in->nrcpt == in->caprcpt) {
+    char **r;
+    size_t cap = in->caprcpt ? 2 * in->caprcpt : 64;
+    /* cap * sizeof *r must not wrap: doubling stops well short of that */
+    if (in->caprcpt > SIZE_MAX / 2 / sizeof *r) die_nomem();
+    r = realloc(in->rcpt, cap * sizeof *r);
     if (!r) die_nomem();
-    rcpt = r;
-    caprcpt = cap;
+    in->rcpt = r;
+    in->caprcpt = cap;
   }
   s = malloc(n + 1);
   if (!s) die_nomem();
   memcpy(s, a, n);
   s[n] = 0;
   addr_lower(s);
-  rcpt[nrcpt++] = s;
+  in->rcpt[in->nrcpt++] = s;
 }
+
+/* a recipient and where it was first given, sorted to find repeats */
+struct ord {
+  const char *a;
+  size_t i;
+};
 
 static int by_address(const void *x, const void *y)
 {
-  size_t i = *(const size_t *)x, j = *(const size_t *)y;
-  int c = strcmp(rcpt[i], rcpt[j]);
+  const struct ord *p = x, *q = y;
+  int c = strcmp(p->a, q->a);
   if (c) return c;
-  return i < j ? -1 : i > j;
+  return p->i < q->i ? -1 : p->i > q->i;
 }
 
 /* header_has: a field NAME in the header block h[0..n) */
@@ -154,27 +178,13 @@ static int public_archive(int hfd)
   return faccessat(hfd, path, F_OK, 0) == 0;
 }
 
-int main(int argc, char **argv)
+/* options: sendmail's options as its getopt takes them: flags may be
+ * grouped (-ti), a value is the rest of its argument or the next
+ * argument.  The index of the first recipient argument. */
+static int options(struct inject *in, int argc, char **argv)
 {
-  static const char *const rcptfields[] = {"To", "Cc", "Bcc"};
-  char home[HOME_MAX], bindir[HOME_MAX], me[256];
-  char own[ADDR_MAX + 1], extra[1024], date[64];
-  const char *from = NULL, *fullname = NULL, *prog;
-  struct buf env, head;
-  struct passwd *pw;
-  struct rfc822_field f;
-  int mfd, efd, i, status, hfd, tflag = 0, eof = 0, headless, r, list;
-  size_t extralen, scan, hdrlen, pos, w, k, *order;
-  unsigned char rnd[8], *dup;
-  pid_t pid;
-  time_t now;
-
-  die_prog = "im2k-inject";
-  signal(SIGPIPE, SIG_IGN);
-  if (sodium_init() < 0) die(EXIT_TEMP, "unable to initialize libsodium");
-  buf_init(&env, ENV_MAX);
-  buf_init(&head, HEAD_READ_MAX);
-
+  const char *prog;
+  int i;
   /* sendmail's other names: their modes are not ours */
   prog = argc > 0 && argv[0] ? argv[0] : "";
   if (strrchr(prog, '/')) prog = strrchr(prog, '/') + 1;
@@ -182,19 +192,16 @@ int main(int argc, char **argv)
     die(EXIT_PERM, "mailq (-bp, listing the queue) is not supported: im2k-status lists what was sent");
   if (!strcmp(prog, "newaliases"))
     die(EXIT_PERM, "newaliases (-bi, building the alias database) is not supported");
-
-  /* options as sendmail's getopt takes them: flags may be grouped
-   * (-ti), a value is the rest of its argument or the next argument */
   for (i = 1; i < argc; i++) {
     const char *a = argv[i];
     size_t j;
-    if (!strcmp(a, "--")) { i++; break; }
+    if (!strcmp(a, "--")) return i + 1;
     if (a[0] != '-' || !a[1]) break;
     if (a[1] == '-') die(EXIT_PERM, "unknown option %s (%s)", shown(a, strlen(a)), usage);
     for (j = 1; a[j]; j++) {
       char c = a[j];
       const char *v;
-      if (c == 't') { tflag = 1; continue; }
+      if (c == 't') { in->tflag = 1; continue; }
       if (strchr("imvGU", c)) continue; /* meaningless here */
       if (c == 'q')
         die(EXIT_PERM, "option -q (processing the queue) is not supported: im2k-notifyd sends the queue");
@@ -208,192 +215,241 @@ int main(int argc, char **argv)
         if (i + 1 >= argc) die(EXIT_PERM, "option -%c needs a value", c);
         v = argv[++i];
       }
-      if (c == 'f' || c == 'r') from = v;
-      else if (c == 'F') fullname = v;
+      if (c == 'f' || c == 'r') in->from = v;
+      else if (c == 'F') in->fullname = v;
       else if (c == 'b' && strcmp(v, "m")) die_mode(v);
       /* -e -o -O -N -R -V -B -X -L: their values mean nothing here */
       break;
     }
   }
-  hfd = home_open(home);
-  if (hfd == -1) die_sys(EXIT_TEMP, "unable to open home %s", home);
+  return i;
+}
+
+/* identity: the home, this domain and the caller's own address; whether
+ * the caller is a list; nargs recipients were given as arguments */
+static void identity(struct inject *in, int nargs)
+{
+  struct passwd *pw;
+  size_t pl;
+  in->hfd = home_open(in->home);
+  if (in->hfd == -1) die_sys(EXIT_TEMP, "unable to open home %s", in->home);
   /* a list (a public archive) may post to nobody: the message is only
    * indexed, for its readers to fetch */
-  list = public_archive(hfd);
-  if (i >= argc && !tflag && !list) die(EXIT_PERM, "no recipients (%s)", usage);
-  if (ctl_me(hfd, me) == -1) die_sys(EXIT_TEMP, "unable to read %s/control/me", home);
+  in->list = public_archive(in->hfd);
+  if (nargs <= 0 && !in->tflag && !in->list) die(EXIT_PERM, "no recipients (%s)", usage);
+  if (ctl_me(in->hfd, in->me) == -1) die_sys(EXIT_TEMP, "unable to read %s/control/me", in->home);
   pw = getpwuid(getuid());
   if (!pw) die(EXIT_TEMP, "unable to find my account");
-  if (strlen(pw->pw_name) + 1 + strlen(me) > ADDR_MAX) die(EXIT_PERM, "account name too long for an address");
-  memcpy(own, pw->pw_name, strlen(pw->pw_name));
-  own[strlen(pw->pw_name)] = '@';
-  strcpy(own + strlen(pw->pw_name) + 1, me);
-  if (from && *from && !addr_check(from, strlen(from)))
-    die(EXIT_PERM, "bad sender address: %s", shown(from, strlen(from)));
-  for (; i < argc; i++) rcpt_add(argv[i], strlen(argv[i]), "");
+  pl = strlen(pw->pw_name);
+  if (pl + 1 + strlen(in->me) > ADDR_MAX) die(EXIT_PERM, "account name too long for an address");
+  memcpy(in->own, pw->pw_name, pl);
+  in->own[pl] = '@';
+  strcpy(in->own + pl + 1, in->me);
+  if (in->from && *in->from && !addr_check(in->from, strlen(in->from)))
+    die(EXIT_PERM, "bad sender address: %s", shown(in->from, strlen(in->from)));
+}
 
-  /* the header block: the lines up to the first that is no header line.
-   * Blocks are read ahead; what follows the header stays in head and is
-   * passed on first.  A line is decided by its first bytes, so neither
-   * a long body line nor a long header line is read whole here. */
-  scan = 0;
+/* header_read: the header block: the lines up to the first that is no
+ * header line.  Blocks are read ahead; what follows the header stays in
+ * head and is passed on first.  A line is decided by its first bytes, so
+ * neither a long body line nor a long header line is read whole here. */
+static void header_read(struct inject *in)
+{
+  struct buf *h = &in->head;
+  size_t scan = 0;
   for (;;) {
     int done = 0;
-    while (scan < head.len) {
-      const unsigned char *l = head.p + scan, *nl = memchr(l, '\n', head.len - scan);
-      size_t n = nl ? (size_t)(nl - l) : head.len - scan;
-      int kind = rfc822_line(l, n, scan == 0, nl || eof);
+    while (scan < h->len) {
+      const unsigned char *l = h->p + scan, *nl = memchr(l, '\n', h->len - scan);
+      size_t n = nl ? (size_t)(nl - l) : h->len - scan;
+      int kind = rfc822_line(l, n, scan == 0, nl || in->eof);
       if (kind == RFC822_BODY) { done = 1; break; }
       if (kind == RFC822_MORE) break;
-      if (!nl && !eof) { /* a header line not read to its end */
-        if (head.len > HEADER_MAX) die(EXIT_PERM, "header over %d bytes", HEADER_MAX);
+      if (!nl && !in->eof) { /* a header line not read to its end */
+        if (h->len > HEADER_MAX) die(EXIT_PERM, "header over %d bytes", HEADER_MAX);
         break;
       }
       scan += n + (nl != NULL);
       if (scan > HEADER_MAX) die(EXIT_PERM, "header over %d bytes", HEADER_MAX);
     }
-    if (done || eof) break;
-    if (readmore(&head) == 0) eof = 1;
+    if (done || in->eof) break;
+    if (readmore(h) == 0) in->eof = 1;
   }
-  hdrlen = scan;
-  if (memchr(head.p ? head.p : (const unsigned char *)"", 0, hdrlen))
+  in->hdrlen = scan;
+  if (memchr(h->p ? h->p : (const unsigned char *)"", 0, scan))
     die(EXIT_PERM, "a NUL byte in the header: not a mail message");
+}
 
-  /* -t: the recipients of To, Cc and Bcc; and every Bcc field goes,
-   * continuation lines and all, -t or not */
-  pos = 0;
-  w = 0;
-  while ((r = rfc822_field_next(head.p, hdrlen, &pos, &f)) == 1) {
-    for (k = 0; tflag && k < sizeof rcptfields / sizeof rcptfields[0]; k++) {
+/* header_fields: with -t, the recipients of To, Cc and Bcc; and every
+ * Bcc field goes, continuation lines and all, -t or not */
+static void header_fields(struct inject *in)
+{
+  static const char *const rcptfields[] = {"To", "Cc", "Bcc"};
+  struct buf *h = &in->head;
+  struct rfc822_field f;
+  size_t pos = 0, w = 0, k;
+  int r;
+  while ((r = rfc822_field_next(h->p, in->hdrlen, &pos, &f)) == 1) {
+    for (k = 0; in->tflag && k < sizeof rcptfields / sizeof rcptfields[0]; k++) {
       struct rfc822_addrs ad;
       char a[ADDR_MAX + 1], where[32];
       if (!rfc822_field_is(&f, rcptfields[k])) continue;
       snprintf(where, sizeof where, " in the %s field", rcptfields[k]);
       rfc822_addrs_init(&ad, f.value, f.valuelen);
-      while ((r = rfc822_addrs_next(&ad, a)) == 1) rcpt_add(a, strlen(a), where);
+      while ((r = rfc822_addrs_next(&ad, a)) == 1) rcpt_add(in, a, strlen(a), where);
       if (r == -1)
         die(EXIT_PERM, "unable to parse the %s field (%s): %s", rcptfields[k],
             rfc822_strerror(ad.err), shown(f.value, f.valuelen));
     }
     if (rfc822_field_is(&f, "Bcc")) continue;
-    memmove(head.p + w, head.p + f.start, f.end - f.start);
+    memmove(h->p + w, h->p + f.start, f.end - f.start);
     w += f.end - f.start;
   }
   if (r == -1) die(EXIT_TEMP, "internal error: header block not made of fields");
-  if (w < hdrlen) {
-    memmove(head.p + w, head.p + hdrlen, head.len - hdrlen);
-    head.len -= hdrlen - w;
-    hdrlen = w;
+  if (w < in->hdrlen) {
+    memmove(h->p + w, h->p + in->hdrlen, h->len - in->hdrlen);
+    h->len -= in->hdrlen - w;
+    in->hdrlen = w;
   }
-  if (nrcpt == 0 && !list)
+  if (in->nrcpt == 0 && !in->list)
     die(EXIT_PERM, "no recipients: no address in the To, Cc or Bcc fields, and none given as an argument");
+}
 
-  /* the envelope: each recipient once, in the order first given */
-  if (buf_append(&env, "F", 1) || buf_appends(&env, from ? from : "") || buf_append(&env, "", 1))
-    die_nomem();
-  order = malloc(nrcpt * sizeof *order);
-  dup = calloc(nrcpt, 1);
-  if (!order || !dup) die_nomem();
-  for (k = 0; k < nrcpt; k++) order[k] = k;
-  qsort(order, nrcpt, sizeof *order, by_address);
-  for (k = 1; k < nrcpt; k++)
-    if (!strcmp(rcpt[order[k]], rcpt[order[k - 1]])) dup[order[k]] = 1;
-  for (k = 0; k < nrcpt; k++) {
-    if (!dup[k] && (buf_append(&env, "T", 1) || buf_appends(&env, rcpt[k]) ||
-                    buf_append(&env, "", 1)))
-      die(EXIT_PERM, "too many recipients");
-    free(rcpt[k]);
+/* envelope_build: the envelope (lib/envelope), each recipient once, in
+ * the order first given; the recipients are freed */
+static void envelope_build(struct inject *in)
+{
+  struct ord *o;
+  unsigned char *dup;
+  size_t k;
+  if (envelope_from(&in->env, in->from ? in->from : "")) die_nomem();
+  o = malloc((in->nrcpt ? in->nrcpt : 1) * sizeof *o);
+  dup = calloc(in->nrcpt ? in->nrcpt : 1, 1);
+  if (!o || !dup) die_nomem();
+  for (k = 0; k < in->nrcpt; k++) {
+    o[k].a = in->rcpt[k];
+    o[k].i = k;
   }
-  free(rcpt);
-  free(order);
+  qsort(o, in->nrcpt, sizeof *o, by_address);
+  for (k = 1; k < in->nrcpt; k++)
+    if (!strcmp(o[k].a, o[k - 1].a)) dup[o[k].i] = 1;
+  for (k = 0; k < in->nrcpt; k++) {
+    if (!dup[k] && envelope_to(&in->env, in->rcpt[k])) die(EXIT_PERM, "too many recipients");
+    free(in->rcpt[k]);
+  }
+  free(in->rcpt);
+  free(o);
   free(dup);
-  if (buf_append(&env, "", 1)) die(EXIT_PERM, "too many recipients");
+  in->rcpt = NULL;
+  in->nrcpt = in->caprcpt = 0;
+  if (envelope_end(&in->env)) die(EXIT_PERM, "too many recipients");
+}
 
-  /* what is missing, added in front */
-  now = time(NULL);
+/* header_extra: Date, Message-ID and From when missing, for the front */
+static void header_extra(struct inject *in)
+{
+  const unsigned char *hp = in->head.p, *nl;
+  char date[64], *x = in->extra;
+  size_t max = sizeof in->extra, l1;
+  unsigned char rnd[8];
+  time_t now = time(NULL);
   strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", gmtime(&now));
-  extra[0] = 0;
-  extralen = 0;
-  if (!header_has(head.p, hdrlen, "Date"))
-    extralen += (size_t)snprintf(extra + extralen, sizeof extra - extralen, "Date: %s\n", date);
-  if (!header_has(head.p, hdrlen, "Message-ID")) {
+  x[0] = 0;
+  in->extralen = 0;
+  if (!header_has(hp, in->hdrlen, "Date"))
+    in->extralen += (size_t)snprintf(x + in->extralen, max - in->extralen, "Date: %s\n", date);
+  if (!header_has(hp, in->hdrlen, "Message-ID")) {
     randombytes_buf(rnd, sizeof rnd);
-    extralen += (size_t)snprintf(extra + extralen, sizeof extra - extralen,
-                                 "Message-ID: <%lld.%02x%02x%02x%02x%02x%02x%02x%02x@%s>\n",
-                                 (long long)now, rnd[0], rnd[1], rnd[2], rnd[3], rnd[4],
-                                 rnd[5], rnd[6], rnd[7], me);
+    in->extralen += (size_t)snprintf(x + in->extralen, max - in->extralen,
+                                     "Message-ID: <%lld.%02x%02x%02x%02x%02x%02x%02x%02x@%s>\n",
+                                     (long long)now, rnd[0], rnd[1], rnd[2], rnd[3], rnd[4],
+                                     rnd[5], rnd[6], rnd[7], in->me);
   }
-  if (!header_has(head.p, hdrlen, "From")) {
-    const char *fa = from && *from ? from : own;
-    if (fullname && *fullname && !strpbrk(fullname, "\r\n\"\\"))
-      extralen += (size_t)snprintf(extra + extralen, sizeof extra - extralen,
-                                   "From: \"%.200s\" <%s>\n", fullname, fa);
+  if (!header_has(hp, in->hdrlen, "From")) {
+    const char *fa = in->from && *in->from ? in->from : in->own;
+    const char *fn = in->fullname;
+    if (fn && *fn && !strpbrk(fn, "\r\n\"\\"))
+      in->extralen += (size_t)snprintf(x + in->extralen, max - in->extralen,
+                                       "From: \"%.200s\" <%s>\n", fn, fa);
     else
-      extralen += (size_t)snprintf(extra + extralen, sizeof extra - extralen, "From: %s\n", fa);
+      in->extralen += (size_t)snprintf(x + in->extralen, max - in->extralen, "From: %s\n", fa);
   }
   /* a message with no header (empty, or a first line that is no header
    * line and not blank) gets a blank line after the added fields, so
    * that its first line stays body */
-  {
-    const unsigned char *nl = head.len ? memchr(head.p, '\n', head.len) : NULL;
-    size_t l1 = nl ? (size_t)(nl - head.p) : head.len;
-    if (l1 && head.p[l1 - 1] == '\r') l1--;
-    headless = head.len == 0 || (hdrlen == 0 && l1 > 0);
-  }
+  nl = in->head.len ? memchr(hp, '\n', in->head.len) : NULL;
+  l1 = nl ? (size_t)(nl - hp) : in->head.len;
+  if (l1 && hp[l1 - 1] == '\r') l1--;
+  in->headless = in->head.len == 0 || (in->hdrlen == 0 && l1 > 0);
+}
 
-  if (home_bindir(bindir) == -1) die_sys(EXIT_TEMP, "unable to find my own directory");
-  pid = archive_start(bindir, &mfd, &efd);
-  if (pid == -1) die_sys(EXIT_TEMP, "unable to start im2k-archive");
-  {
-    /* err: why this side failed: EPIPE when im2k-archive stopped reading
-     * (it refused, and said why: its code is the answer); anything else
-     * is this side's own failure, temporary whatever im2k-archive then
-     * says of the message it never got whole */
-    int ok = 1, err = 0;
-    const char *what = "unable to pass the message to im2k-archive";
-    unsigned char blk[BLOCK];
-    if (file_write_all(mfd, extra, extralen) == -1) ok = 0;
-    if (ok && headless && file_write_all(mfd, "\n", 1) == -1) ok = 0;
-    if (ok && head.len && file_write_all(mfd, head.p, head.len) == -1) ok = 0;
-    if (!ok) err = errno;
-    while (ok && !eof) {
-      ssize_t n = read(0, blk, sizeof blk);
-      if (n == -1 && errno == EINTR) continue;
-      if (n == -1) {
-        err = errno;
-        what = "unable to read the message";
-        ok = 0;
-        break;
-      }
-      if (n == 0) break;
-      if (file_write_all(mfd, blk, (size_t)n) == -1) {
-        err = errno;
-        ok = 0;
-      }
-    }
-    close(mfd);
-    if (ok && file_write_all(efd, env.p, env.len) == -1) {
-      err = errno;
-      ok = 0;
-    }
-    if (!ok) {
-      /* an incomplete message must not be queued: the envelope is never
-       * finished, so im2k-archive refuses it */
-      close(efd);
-      while (waitpid(pid, &status, 0) == -1)
-        if (errno != EINTR) die_sys(EXIT_TEMP, "unable to wait for im2k-archive");
-      buf_free(&env);
-      buf_free(&head);
-      if (err == EPIPE && WIFEXITED(status) && WEXITSTATUS(status) != 0) return WEXITSTATUS(status);
-      errno = err;
-      die_sys(EXIT_TEMP, "%s: message not accepted", what);
-    }
-    close(efd);
+/* body_pass: the rest of standard input to im2k-archive, until it ends
+ * or a write fails; 0, or the errno of a failed read */
+static int body_pass(struct envelope_pipe *p, int eof)
+{
+  static unsigned char blk[BLOCK];
+  while (!eof) {
+    ssize_t n = read(0, blk, sizeof blk);
+    if (n == -1 && errno == EINTR) continue;
+    if (n == -1) return errno;
+    if (n == 0) break;
+    if (envelope_put(p, blk, (size_t)n) == -1) break;
   }
-  buf_free(&env);
-  buf_free(&head);
-  while (waitpid(pid, &status, 0) == -1)
-    if (errno != EINTR) die_sys(EXIT_TEMP, "unable to wait for im2k-archive");
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  die(EXIT_TEMP, "im2k-archive crashed (signal %d): message not accepted", WTERMSIG(status));
+  return 0;
+}
+
+/* hand_off: the message and its envelope to im2k-archive (lib/envelope),
+ * beside this program; its verdict is the exit code */
+static int hand_off(struct inject *in)
+{
+  struct envelope_pipe p;
+  char bindir[HOME_MAX];
+  int rerr = 0, r;
+  if (home_bindir(bindir) == -1) die_sys(EXIT_TEMP, "unable to find my own directory");
+  if (envelope_open(&p, bindir) == -1) die_sys(EXIT_TEMP, "unable to start im2k-archive");
+  if (!envelope_put(&p, in->extra, in->extralen) &&
+      !(in->headless && envelope_put(&p, "\n", 1)) &&
+      !(in->head.len && envelope_put(&p, in->head.p, in->head.len)))
+    rerr = body_pass(&p, in->eof);
+  /* an incomplete message must not be queued: the envelope is never
+   * sent, so im2k-archive refuses it */
+  r = envelope_close(&p, rerr || p.err ? NULL : &in->env);
+  buf_free(&in->env);
+  buf_free(&in->head);
+  if (r == -1) die_sys(EXIT_TEMP, "unable to wait for im2k-archive");
+  if (rerr) {
+    errno = rerr;
+    die_sys(EXIT_TEMP, "unable to read the message: message not accepted");
+  }
+  switch (r) {
+  case ENVELOPE_STORED: return 0;
+  case ENVELOPE_PERM:
+  case ENVELOPE_TEMP: return p.code; /* im2k-archive said why */
+  case ENVELOPE_CRASHED:
+    die(EXIT_TEMP, "im2k-archive crashed (signal %d): message not accepted", p.code);
+  }
+  /* this side's own failure: temporary, whatever im2k-archive then said
+   * of the message it never got whole */
+  errno = p.err;
+  die_sys(EXIT_TEMP, "unable to pass the message to im2k-archive: message not accepted");
+}
+
+int main(int argc, char **argv)
+{
+  static struct inject in;
+  int i;
+
+  die_prog = "im2k-inject";
+  signal(SIGPIPE, SIG_IGN);
+  if (sodium_init() < 0) die(EXIT_TEMP, "unable to initialize libsodium");
+  buf_init(&in.env, ENV_MAX);
+  buf_init(&in.head, HEAD_READ_MAX);
+  i = options(&in, argc, argv);
+  identity(&in, argc - i);
+  for (; i < argc; i++) rcpt_add(&in, argv[i], strlen(argv[i]), "");
+  header_read(&in);
+  header_fields(&in);
+  envelope_build(&in);
+  header_extra(&in);
+  return hand_off(&in);
 }

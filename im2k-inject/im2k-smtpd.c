@@ -12,9 +12,9 @@
 #include "addr.h"
 #include "ctl.h"
 #include "die.h"
+#include "envelope.h"
 #include "file.h"
 #include "home.h"
-#include "spawn.h"
 #include "smtp.h"
 #include "table.h"
 
@@ -25,7 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -197,88 +196,73 @@ static void rcpt(struct txn *t, int hfd, const char *arg, size_t n)
   reply("250 2.1.5 ok");
 }
 
-/* data: read the message and store it; the reply follows the archive's
- * verdict.  The stream is always read to its end, so that the session
- * stays in step with the client whatever happens to the message. */
-static void data(struct txn *t, const char *helo, int esmtp, uint64_t databytes)
+/* trace: the trace fields (man/im2k-smtpd.8) into head: the SMTP
+ * envelope sender, then where the message came from; their length */
+static size_t trace(char *head, size_t max, const struct txn *t, const char *helo, int esmtp)
 {
-  char head[1200], date[64], host[80], hl[80], from[80];
+  char date[64], host[80], hl[80];
   const char *rh = getenv("TCPREMOTEHOST");
-  unsigned char out[sizeof inbuf];
-  struct smtp_data d;
-  int mfd, efd, status, werr = 0;
-  size_t k, hn;
-  pid_t pid;
-  time_t now;
-
-  pid = archive_start(bindir, &mfd, &efd);
-  if (pid == -1) { warn_sys("unable to start im2k-archive"); reply("451 4.3.0 unable to store the message: try again later"); return; }
-
-  /* the trace fields (man/im2k-smtpd.8): the SMTP envelope sender, then
-   * where the message came from */
-  now = time(NULL);
+  time_t now = time(NULL);
+  int n;
   strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", gmtime(&now));
   clean(host, sizeof host, rh ? rh : "", rh ? strlen(rh) : 0);
   clean(hl, sizeof hl, helo, strlen(helo));
-  hn = (size_t)snprintf(head, sizeof head,
-                        "X-Envelope-From: <%s>\nReceived: from %s (%s%s[%s])\n\tby %s (im2k-smtpd) with %s; %s\n",
-                        t->from, hl[0] ? hl : "unknown", host, host[0] ? " " : "", remoteip, me,
-                        esmtp ? "ESMTP" : "SMTP", date);
-  if (file_write_all(mfd, head, hn) == -1) werr = 1;
+  n = snprintf(head, max,
+               "X-Envelope-From: <%s>\nReceived: from %s (%s%s[%s])\n\tby %s (im2k-smtpd) with %s; %s\n",
+               t->from, hl[0] ? hl : "unknown", host, host[0] ? " " : "", remoteip, me,
+               esmtp ? "ESMTP" : "SMTP", date);
+  return n < 0 ? 0 : (size_t)n < max ? (size_t)n : max - 1;
+}
 
-  reply("354 go ahead: end with <CRLF>.<CRLF>");
-  smtp_data_init(&d, databytes);
-  while (!d.done) {
-    size_t used, ol;
-    if (inpos >= inlen && fill() == 0) {
-      close(mfd);
-      close(efd);
-      kill(pid, SIGTERM);
-      waitpid(pid, &status, 0);
-      info("%s: connection lost during DATA: message not accepted", remoteip);
-      _exit(0);
-    }
-    used = smtp_data_feed(&d, inbuf + inpos, inlen - inpos, out, &ol);
-    inpos += used;
-    if (!werr && ol && file_write_all(mfd, out, ol) == -1) werr = 1;
+/* not_whole: the reply to a message that did not reach im2k-archive
+ * whole; it gets no envelope and keeps nothing */
+static void not_whole(struct envelope_pipe *p, const struct smtp_data *d, uint64_t databytes)
+{
+  int r = envelope_close(p, NULL);
+  if (d->bare) {
+    reply("554 5.6.0 bare CR or bare LF in the message: lines must end with CRLF (RFC 5321 2.3.8); message refused");
+    info("%s: refused: bare CR or LF", remoteip);
+  } else if (d->toolong) {
+    reply("500 5.5.2 a line of the message is over %d bytes: message refused", SMTP_LINE_MAX);
+    info("%s: refused: line too long", remoteip);
+  } else if (d->toolarge) {
+    reply("552 5.3.4 message over %llu bytes: refused", (unsigned long long)databytes);
+    info("%s: refused: message over %llu bytes", remoteip, (unsigned long long)databytes);
+  } else if (r == ENVELOPE_PERM) {
+    reply("554 5.3.0 message refused");
+  } else {
+    reply("451 4.3.0 unable to store the message: try again later");
   }
-  close(mfd);
-  if (d.bare || d.toolong || d.toolarge || werr) {
-    close(efd); /* no envelope: im2k-archive keeps nothing */
-    while (waitpid(pid, &status, 0) == -1 && errno == EINTR) {}
-    if (d.bare) {
-      reply("554 5.6.0 bare CR or bare LF in the message: lines must end with CRLF (RFC 5321 2.3.8); message refused");
-      info("%s: refused: bare CR or LF", remoteip);
-    } else if (d.toolong) {
-      reply("500 5.5.2 a line of the message is over %d bytes: message refused", SMTP_LINE_MAX);
-      info("%s: refused: line too long", remoteip);
-    } else if (d.toolarge) {
-      reply("552 5.3.4 message over %llu bytes: refused", (unsigned long long)databytes);
-      info("%s: refused: message over %llu bytes", remoteip, (unsigned long long)databytes);
-    } else if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_PERM) {
-      reply("554 5.3.0 message refused");
-    } else {
-      reply("451 4.3.0 unable to store the message: try again later");
-    }
-    return;
-  }
-  /* the envelope: the sender is the gateway account itself (empty F) */
-  {
-    int ok = file_write_all(efd, "F", 2) == 0;
-    for (k = 0; ok && k < t->nrcpt; k++)
-      ok = file_write_all(efd, "T", 1) == 0 && file_write_all(efd, t->rcpt[k], strlen(t->rcpt[k]) + 1) == 0;
-    if (ok) ok = file_write_all(efd, "", 1) == 0;
-    (void)ok; /* a short envelope is refused by im2k-archive: its code says so */
-  }
-  close(efd);
-  while (waitpid(pid, &status, 0) == -1)
-    if (errno != EINTR) { reply("451 4.3.0 unable to wait for im2k-archive"); return; }
+}
+
+/* envelope_make: the envelope (lib/envelope); the sender is the gateway
+ * account itself (an empty F) */
+static int envelope_make(struct buf *env, const struct txn *t)
+{
+  size_t k;
+  if (envelope_from(env, "")) return -1;
+  for (k = 0; k < t->nrcpt; k++)
+    if (envelope_to(env, t->rcpt[k])) return -1;
+  return envelope_end(env);
+}
+
+/* stored: send the envelope, and the reply follows the archive's verdict */
+static void stored(struct envelope_pipe *p, const struct txn *t, uint64_t bytes)
+{
+  char from[80];
+  struct buf env;
+  int ok, r;
+  buf_init(&env, ENVELOPE_MAX);
+  ok = envelope_make(&env, t) == 0;
+  r = envelope_close(p, ok ? &env : NULL);
+  buf_free(&env);
+  if (r == -1) { reply("451 4.3.0 unable to wait for im2k-archive"); return; }
   clean(from, sizeof from, t->from, strlen(t->from));
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-    reply("250 2.0.0 ok: stored, %llu bytes", (unsigned long long)(d.out + hn));
+  if (ok && r == ENVELOPE_STORED) {
+    reply("250 2.0.0 ok: stored, %llu bytes", (unsigned long long)bytes);
     info("%s: accepted from <%s> for %zu recipient%s, %llu bytes", remoteip, from, t->nrcpt,
-         t->nrcpt == 1 ? "" : "s", (unsigned long long)(d.out + hn));
-  } else if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_PERM) {
+         t->nrcpt == 1 ? "" : "s", (unsigned long long)bytes);
+  } else if (ok && r == ENVELOPE_PERM) {
     reply("554 5.3.0 message refused");
     info("%s: refused by im2k-archive", remoteip);
   } else {
@@ -287,19 +271,48 @@ static void data(struct txn *t, const char *helo, int esmtp, uint64_t databytes)
   }
 }
 
-int main(void)
+/* data: read the message and store it.  The stream is always read to its
+ * end, so that the session stays in step with the client whatever
+ * happens to the message. */
+static void data(struct txn *t, const char *helo, int esmtp, uint64_t databytes)
 {
-  char line[SMTP_LINE_MAX + 1], helo[SMTP_LINE_MAX + 1] = "";
-  const char *arg, *ip;
-  size_t n, argn;
-  uint64_t databytes, size;
-  struct txn t;
-  int hfd, toolong, errors = 0, esmtp = 0;
+  char head[1200];
+  unsigned char out[sizeof inbuf];
+  struct envelope_pipe p;
+  struct smtp_data d;
+  size_t hn;
 
-  die_prog = "im2k-smtpd";
-  signal(SIGPIPE, SIG_IGN);
-  memset(&t, 0, sizeof t);
-  ip = getenv("TCPREMOTEIP");
+  if (envelope_open(&p, bindir) == -1) {
+    warn_sys("unable to start im2k-archive");
+    reply("451 4.3.0 unable to store the message: try again later");
+    return;
+  }
+  /* a failed write is kept in p.err and stops the rest: seen at the end */
+  hn = trace(head, sizeof head, t, helo, esmtp);
+  (void)envelope_put(&p, head, hn);
+  reply("354 go ahead: end with <CRLF>.<CRLF>");
+  smtp_data_init(&d, databytes);
+  while (!d.done) {
+    size_t used, ol;
+    if (inpos >= inlen && fill() == 0) {
+      envelope_cancel(&p);
+      info("%s: connection lost during DATA: message not accepted", remoteip);
+      _exit(0);
+    }
+    used = smtp_data_feed(&d, inbuf + inpos, inlen - inpos, out, &ol);
+    inpos += used;
+    if (ol) (void)envelope_put(&p, out, ol);
+  }
+  if (d.bare || d.toolong || d.toolarge || p.err) not_whole(&p, &d, databytes);
+  else stored(&p, t, d.out + hn);
+}
+
+/* start: the peer's address for the log, the home, this domain, the
+ * message size limit and where im2k-archive is; the home's descriptor */
+static int start(uint64_t *databytes)
+{
+  const char *ip = getenv("TCPREMOTEIP");
+  int hfd;
   if (ip && *ip) {
     static char ipc[80];
     clean(ipc, sizeof ipc, ip, strlen(ip));
@@ -309,11 +322,47 @@ int main(void)
   hfd = home_open(home);
   if (hfd == -1) { warn_sys("unable to open home %s", home); quit("temporary failure"); }
   if (ctl_me(hfd, me) == -1) { warn_sys("unable to read %s/control/me", home); me[0] = 0; quit("temporary failure"); }
-  if (ctl_uint(hfd, "control/databytes", DATABYTES_DEFAULT, UINT64_C(1) << 40, &databytes) == -1) {
+  if (ctl_uint(hfd, "control/databytes", DATABYTES_DEFAULT, UINT64_C(1) << 40, databytes) == -1) {
     warn_sys("unable to read %s/control/databytes", home);
     quit("temporary failure");
   }
   if (home_bindir(bindir) == -1) { warn_sys("unable to find my own directory"); quit("temporary failure"); }
+  return hfd;
+}
+
+/* mail: the reply to MAIL FROM:<a> */
+static void mail(struct txn *t, const char *arg, size_t argn, uint64_t databytes)
+{
+  uint64_t size;
+  if (t->mail) { reply("503 5.5.1 nested MAIL: RSET first"); return; }
+  switch (smtp_path(arg, argn, 1, t->from, &size)) {
+  case SMTP_PATH_OK: break;
+  case SMTP_PATH_SYNTAX: reply("501 5.5.4 syntax: MAIL FROM:<address>"); return;
+  case SMTP_PATH_ADDR: reply("553 5.1.7 bad sender address"); return;
+  case SMTP_PATH_PARAM: reply("555 5.5.4 unknown MAIL parameter or bad value"); return;
+  }
+  if (size > databytes) {
+    reply("552 5.3.4 message over %llu bytes: refused", (unsigned long long)databytes);
+    t->from[0] = 0;
+    return;
+  }
+  t->mail = 1;
+  reply("250 2.1.0 ok");
+}
+
+int main(void)
+{
+  char line[SMTP_LINE_MAX + 1], helo[SMTP_LINE_MAX + 1] = "";
+  const char *arg;
+  size_t n, argn;
+  uint64_t databytes;
+  struct txn t;
+  int hfd, toolong, errors = 0, esmtp = 0;
+
+  die_prog = "im2k-smtpd";
+  signal(SIGPIPE, SIG_IGN);
+  memset(&t, 0, sizeof t);
+  hfd = start(&databytes);
 
   reply("220 %s ESMTP im2k-smtpd", me);
   for (;;) {
@@ -344,20 +393,7 @@ int main(void)
       }
       break;
     case SMTP_MAIL:
-      if (t.mail) { reply("503 5.5.1 nested MAIL: RSET first"); break; }
-      switch (smtp_path(arg, argn, 1, t.from, &size)) {
-      case SMTP_PATH_OK: break;
-      case SMTP_PATH_SYNTAX: reply("501 5.5.4 syntax: MAIL FROM:<address>"); continue;
-      case SMTP_PATH_ADDR: reply("553 5.1.7 bad sender address"); continue;
-      case SMTP_PATH_PARAM: reply("555 5.5.4 unknown MAIL parameter or bad value"); continue;
-      }
-      if (size > databytes) {
-        reply("552 5.3.4 message over %llu bytes: refused", (unsigned long long)databytes);
-        t.from[0] = 0;
-        break;
-      }
-      t.mail = 1;
-      reply("250 2.1.0 ok");
+      mail(&t, arg, argn, databytes);
       break;
     case SMTP_RCPT:
       rcpt(&t, hfd, arg, argn);
