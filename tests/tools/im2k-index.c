@@ -61,42 +61,42 @@ static int call(struct udp_client *c, int kind, const unsigned char *req, size_t
     exit(111);
   }
   rd_init(r, b, bl);
-  return rd_u8(r);
+  return bl ? b[0] : -1;
 }
 
 static int index_(struct udp_client *c, const char *list, const char *cursor)
 {
+  /* a malformed INDEX body: "a@b", cursor 0, then a byte that is not
+   * zero padding */
+  static const unsigned char bad[] = {3, 'a', '@', 'b', 0, 0, 0, 0, 0, 0, 0, 0, 1};
   struct msg_index_req q;
   struct msg_index_entry e;
+  struct msg_index_ans a;
   unsigned char req[PACKET_MAX], resp[PACKET_MAX];
   char hh[2 * MSG_HANDLE + 1], xh[2 * MSG_HASH + 1], th[2 * MSG_TOKEN + 1];
-  uint64_t total;
-  unsigned count, i;
+  size_t len;
+  unsigned i;
   struct wr w;
   struct rd r;
-  int s;
   memset(&q, 0, sizeof q);
-  wr_init(&w, req, sizeof req);
   if (!strcmp(list, "-")) {
-    wr_str8(&w, "a@b");
-    wr_u64(&w, 0);
-    wr_u8(&w, 1); /* not zero padding */
+    memcpy(req, bad, sizeof bad);
+    len = sizeof bad;
   } else {
+    wr_init(&w, req, sizeof req);
     snprintf(q.list, sizeof q.list, "%s", list);
     q.cursor = strtoull(cursor, NULL, 10);
     msg_put_index_req(&w, &q);
+    len = w.pos;
   }
-  s = call(c, KIND_INDEX, req, w.pos, resp, &r);
-  if (r.err) { fprintf(stderr, "im2k-index: empty answer\n"); return 1; }
-  if (s != MSG_OK) {
-    printf("%s\n", word(s));
-    return msg_end(&r) == 0 ? 0 : 1;
+  if (call(c, KIND_INDEX, req, len, resp, &r) == -1) { fprintf(stderr, "im2k-index: empty answer\n"); return 1; }
+  if (msg_get_index_ans(&r, &a) == -1) { fprintf(stderr, "im2k-index: damaged answer\n"); return 1; }
+  if (a.status != MSG_OK) {
+    printf("%s\n", word(a.status));
+    return 0;
   }
-  total = rd_u64(&r);
-  count = rd_u8(&r);
-  if (r.err) { fprintf(stderr, "im2k-index: short answer\n"); return 1; }
-  printf("ok %llu %u\n", (unsigned long long)total, count);
-  for (i = 0; i < count; i++) {
+  printf("ok %llu %u\n", (unsigned long long)a.total, a.count);
+  for (i = 0; i < a.count; i++) {
     if (msg_get_index_entry(&r, &e) == -1) { fprintf(stderr, "im2k-index: bad entry %u\n", i); return 1; }
     hex_encode(hh, e.handle, MSG_HANDLE);
     hex_encode(xh, e.hash, MSG_HASH);
@@ -104,14 +104,14 @@ static int index_(struct udp_client *c, const char *list, const char *cursor)
     printf("%llu %s %llu %s %s %llu\n", (unsigned long long)e.number, hh,
            (unsigned long long)e.size, xh, th, (unsigned long long)e.time);
   }
-  if (msg_end(&r) == -1) { fprintf(stderr, "im2k-index: bytes after the entries\n"); return 1; }
   return 0;
 }
 
 static int fetch(struct udp_client *c, char **argv)
 {
   struct msg_fetch_req q;
-  unsigned char req[PACKET_MAX], resp[PACKET_MAX], data[MSG_BLOCK_MAX];
+  struct msg_fetch_ans a;
+  unsigned char req[PACKET_MAX], resp[PACKET_MAX];
   uint64_t size = 1;
   struct wr w;
   struct rd r;
@@ -121,23 +121,18 @@ static int fetch(struct udp_client *c, char **argv)
   snprintf(q.rcpt, sizeof q.rcpt, "%s", argv[2]);
   q.want = MSG_BLOCK_MAX;
   while (q.offset < size) {
-    uint64_t off;
-    unsigned n;
     int s;
     wr_init(&w, req, sizeof req);
     msg_put_fetch_req(&w, &q);
     s = call(c, KIND_FETCH, req, w.pos, resp, &r);
     if (s != MSG_OK) { fprintf(stderr, "%s\n", word(s)); return 1; }
-    size = rd_u64(&r);
-    off = rd_u64(&r);
-    n = rd_u16(&r);
-    rd_bytes(&r, data, n);
-    if (r.err || off != q.offset || (n == 0 && off < size)) {
+    if (msg_get_fetch_ans(&r, &a) == -1 || a.offset != q.offset || (a.length == 0 && a.offset < a.total)) {
       fprintf(stderr, "im2k-index: bad block at %llu\n", (unsigned long long)q.offset);
       return 1;
     }
-    if (n && fwrite(data, 1, n, stdout) != n) { perror("im2k-index: write"); return 111; }
-    q.offset += n;
+    size = a.total;
+    if (a.length && fwrite(a.data, 1, a.length, stdout) != a.length) { perror("im2k-index: write"); return 111; }
+    q.offset += a.length;
   }
   if (fflush(stdout) == EOF) { perror("im2k-index: write"); return 111; }
   return 0;

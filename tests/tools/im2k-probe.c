@@ -271,6 +271,8 @@ static int amp(int argc, char **argv)
     size_t rl = 0, bodylen;
     struct sockaddr_in fsa;
     int ffd = sock(getenv("FETCH_IP"), (unsigned)atoi(getenv("FETCH_PORT")), &fsa);
+    struct msg_list_ans la;
+    struct msg_list_entry le;
     struct rd r;
     int nn, cnt, i;
     if (hex_decode(fspk, 32, getenv("FETCH_PK"), 64) || crypto_box_beforenm(fk, fspk, csk)) return 111;
@@ -285,15 +287,14 @@ static int amp(int argc, char **argv)
       return 1;
     }
     rd_init(&r, b, bodylen);
-    rd_u8(&r); rd_u8(&r);
-    cnt = rd_u8(&r);
+    if (msg_get_list_ans(&r, &la) == -1 || la.status != MSG_OK) return 1;
+    cnt = la.count;
     for (i = 0; i < cnt; i++) {
       struct msg_note n;
       struct msg_fetch_req f;
       struct msg_confirm_req c;
-      rd_u64(&r);
-      if (msg_get_note(&r, &n) == -1) return 1;
-      rd_u8(&r); /* the stamp's worth */
+      if (msg_get_list_entry(&r, &le) == -1) return 1;
+      n = le.note;
       memcpy(f.handle, n.handle, 16);
       memcpy(f.token, n.token, 32);
       strcpy(f.rcpt, n.rcpt);
@@ -336,6 +337,8 @@ static int badtoken(char **argv)
   size_t rl, bl;
   struct tally t = {0, 0, 0, 0, 0};
   struct msg_list_req q;
+  struct msg_list_ans la;
+  struct msg_list_entry le;
   struct wr w;
   struct rd r;
   unsigned long asked = 0, refused = 0;
@@ -356,13 +359,12 @@ static int badtoken(char **argv)
       packet_open_response(rsp, rl, KIND_LIST, k, plain, &b, &bl, reqid) == -1)
     return 1;
   rd_init(&r, b, bl);
-  rd_u8(&r); rd_u8(&r);
-  cnt = rd_u8(&r);
+  if (msg_get_list_ans(&r, &la) == -1 || la.status != MSG_OK) return 1;
+  cnt = la.count;
   for (i = 0; i < cnt; i++) {
     struct msg_note n;
-    rd_u64(&r);
-    if (msg_get_note(&r, &n) == -1) return 1;
-    rd_u8(&r); /* the stamp's worth */
+    if (msg_get_list_entry(&r, &le) == -1) return 1;
+    n = le.note;
     for (v = 0; v < 3; v++) {
       struct msg_fetch_req f;
       memcpy(f.handle, n.handle, 16);
