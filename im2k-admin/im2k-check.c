@@ -40,7 +40,7 @@ static unsigned long problems;
 static int noaccount[USERS_N];
 static char me[256];
 static int me_ok;
-static unsigned char pk[32];
+static unsigned char pk[crypto_box_PUBLICKEYBYTES];
 static int pk_ok;
 
 static const char *where(const char *path)
@@ -163,7 +163,7 @@ static void check_servers(const struct hier *h, int pfd, const char *base)
     r = servers_lookup(&t, me, &sv);
     if (r == 0) problem(h->path, "no entry for %s (control/me)", me);
     else if (r == -1) problem(h->path, "damaged entry for %s: %s", me, strerror(errno));
-    else if (pk_ok && sodium_memcmp(sv.pk, pk, 32) != 0)
+    else if (pk_ok && sodium_memcmp(sv.pk, pk, sizeof pk) != 0)
       problem(h->path, "the entry for %s does not hold keys/public", me);
   }
   table_close(&t);
@@ -202,7 +202,7 @@ static void check_run(const struct hier *h, int pfd, const char *base)
 
 static void check_content(const struct hier *h, int pfd, const char *base, const struct stat *st)
 {
-  unsigned char sk[32], derived[32];
+  unsigned char sk[crypto_box_SECRETKEYBYTES], derived[crypto_box_PUBLICKEYBYTES];
   if (h->kind == HIER_PROG) {
     check_prog(h, pfd, base);
     return;
@@ -220,8 +220,8 @@ static void check_content(const struct hier *h, int pfd, const char *base, const
       break;
     }
     pk_ok = 1;
-    if (keys_read(pfd, "secret", sk, 32) == -1) break; /* reported with keys/secret */
-    if (crypto_scalarmult_base(derived, sk) != 0 || sodium_memcmp(derived, pk, 32) != 0)
+    if (keys_read(pfd, "secret", sk, sizeof sk) == -1) break; /* reported with keys/secret */
+    if (crypto_scalarmult_base(derived, sk) != 0 || sodium_memcmp(derived, pk, sizeof pk) != 0)
       problem(h->path, "does not match keys/secret");
     sodium_memzero(sk, sizeof sk);
     break;

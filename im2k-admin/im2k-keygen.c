@@ -3,6 +3,7 @@
  * key.  Run by a receiver for the key im2k-pickup authenticates with.
  * Never replaces an existing secret. */
 #include "die.h"
+#include "hex.h"
 #include "keys.h"
 
 #include <errno.h>
@@ -15,9 +16,9 @@
 int main(int argc, char **argv)
 {
   const char *dir;
-  unsigned char pk[32];
-  char hex[65];
-  int fd, i;
+  unsigned char pk[crypto_box_PUBLICKEYBYTES];
+  char hex[2 * crypto_box_PUBLICKEYBYTES + 1];
+  int fd;
   die_prog = "im2k-keygen";
   if (argc != 2 || argv[1][0] == '-') die(EXIT_PERM, "usage: im2k-keygen DIR");
   dir = argv[1];
@@ -30,7 +31,7 @@ int main(int argc, char **argv)
     if (errno == EEXIST) die(EXIT_PERM, "%s/secret exists: not replacing a key", dir);
     die_sys(EXIT_TEMP, "unable to write keys in %s", dir);
   }
-  for (i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", pk[i]);
+  hex_encode(hex, pk, sizeof pk);
   printf("%s\n", hex);
   if (fflush(stdout) == EOF || ferror(stdout)) die_sys(EXIT_TEMP, "unable to write output");
   return 0;

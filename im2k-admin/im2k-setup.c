@@ -21,6 +21,7 @@
 #include "keys.h"
 #include "servers.h"
 #include "table.h"
+#include "token.h"
 #include "users.h"
 
 #include <errno.h>
@@ -155,7 +156,7 @@ static void copyprog(const struct hier *h, int pfd, const char *base)
   free(p);
 }
 
-static void pubkey(unsigned char pk[32])
+static void pubkey(unsigned char pk[crypto_box_PUBLICKEYBYTES])
 {
   if (keys_read_hex(hfd, "keys/public", pk) == -1)
     die_sys(EXIT_TEMP, "unable to read %s/keys/public", home);
@@ -164,7 +165,7 @@ static void pubkey(unsigned char pk[32])
 static void generate(const struct hier *h, int pfd, const char *base)
 {
   char text[1024], pkhex[65];
-  unsigned char sk[32], pk[32];
+  unsigned char sk[crypto_box_SECRETKEYBYTES], pk[crypto_box_PUBLICKEYBYTES];
   unsigned long bad;
   mode_t k = kind(h, pfd, base);
   switch (h->gen) {
@@ -174,19 +175,19 @@ static void generate(const struct hier *h, int pfd, const char *base)
     break;
   case HIER_GEN_PUBLIC:
     /* always from the secret key, so that the two never disagree */
-    if (keys_read(pfd, "secret", sk, 32) == -1)
+    if (keys_read(pfd, "secret", sk, sizeof sk) == -1)
       die_sys(EXIT_TEMP, "unable to read %s/keys/secret", home);
     if (crypto_scalarmult_base(pk, sk) != 0) {
       sodium_memzero(sk, sizeof sk);
       die(EXIT_TEMP, "unable to derive the public key from %s/keys/secret", home);
     }
     sodium_memzero(sk, sizeof sk);
-    hex_encode(pkhex, pk, 32);
+    hex_encode(pkhex, pk, crypto_box_PUBLICKEYBYTES);
     snprintf(text, sizeof text, "%s\n", pkhex);
     put(h, pfd, base, text, strlen(text));
     break;
   case HIER_GEN_TOKEN:
-    if (!k && keys_create_random(pfd, base, 32) == -1)
+    if (!k && keys_create_random(pfd, base, TOKEN_KEY) == -1)
       die_sys(EXIT_TEMP, "unable to create %s", where(h->path));
     break;
   case HIER_GEN_ME:
@@ -196,7 +197,7 @@ static void generate(const struct hier *h, int pfd, const char *base)
   case HIER_GEN_SERVERS:
     if (k) break;
     pubkey(pk);
-    hex_encode(pkhex, pk, 32);
+    hex_encode(pkhex, pk, crypto_box_PUBLICKEYBYTES);
     snprintf(text, sizeof text, "# DOMAIN:IPV4:INBOXPORT:FETCHPORT:PUBLICKEY\n%s:%s:%s:%s:%s\n",
              domain, ip, inport, fetchport, pkhex);
     put(h, pfd, base, text, strlen(text));
@@ -252,7 +253,7 @@ static int plainpath(const char *s)
 int main(int argc, char **argv)
 {
   char line[512], pkhex[65];
-  unsigned char pk[32];
+  unsigned char pk[crypto_box_PUBLICKEYBYTES];
   const char *destdir = NULL;
   struct server sv;
   size_t i;
@@ -323,7 +324,7 @@ int main(int argc, char **argv)
   }
 
   pubkey(pk);
-  hex_encode(pkhex, pk, 32);
+  hex_encode(pkhex, pk, crypto_box_PUBLICKEYBYTES);
   printf("%s:%s:%s:%s:%s\n", domain, ip, inport, fetchport, pkhex);
   if (fflush(stdout) == EOF || ferror(stdout)) die_sys(EXIT_TEMP, "unable to write to standard output");
   return 0;

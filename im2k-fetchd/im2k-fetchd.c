@@ -276,7 +276,7 @@ static int handle(void *ctx, int kind, const unsigned char pk[PACKET_KEY], struc
 int main(void)
 {
   char home[HOME_MAX];
-  unsigned char sk[32];
+  unsigned char sk[crypto_box_SECRETKEYBYTES];
   struct server self;
   struct ctx c;
   struct keycache *kc;
@@ -290,7 +290,7 @@ int main(void)
   if (c.hfd == -1) die_sys(EXIT_TEMP, "unable to open home %s", home);
   if (servers_me(c.hfd, c.me, &self) == -1)
     die_sys(EXIT_TEMP, "unable to find this host (control/me) in %s/control/servers.cdb", home);
-  if (keys_read(c.hfd, "keys/secret", sk, 32) == -1) die_sys(EXIT_TEMP, "unable to read %s/keys/secret", home);
+  if (keys_read(c.hfd, "keys/secret", sk, sizeof sk) == -1) die_sys(EXIT_TEMP, "unable to read %s/keys/secret", home);
   if (keys_read(c.hfd, "keys/token", c.tokenkey, TOKEN_KEY) == -1)
     die_sys(EXIT_TEMP, "unable to read %s/keys/token", home);
   c.mfd = -1;

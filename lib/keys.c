@@ -32,7 +32,7 @@ int keys_read(int dirfd, const char *path, unsigned char *out, size_t n)
   return 0;
 }
 
-int keys_read_hex(int dirfd, const char *path, unsigned char out[32])
+int keys_read_hex(int dirfd, const char *path, unsigned char out[crypto_box_PUBLICKEYBYTES])
 {
   unsigned char *p;
   size_t len;
@@ -62,12 +62,12 @@ static int write_new(int dirfd, const char *name, const void *p, size_t n, mode_
 }
 
 int keys_create(int dirfd, const char *secname, const char *pubname,
-                unsigned char pk[32])
+                unsigned char pk[crypto_box_PUBLICKEYBYTES])
 {
-  unsigned char sk[32];
+  unsigned char sk[crypto_box_SECRETKEYBYTES];
   char hex[66];
   if (crypto_box_keypair(pk, sk) != 0) { errno = EIO; return -1; }
-  if (write_new(dirfd, secname, sk, 32, 0600) == -1) {
+  if (write_new(dirfd, secname, sk, sizeof sk, 0600) == -1) {
     sodium_memzero(sk, sizeof sk);
     return -1;
   }
