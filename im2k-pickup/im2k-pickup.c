@@ -14,6 +14,7 @@
 #include "die.h"
 #include "discover.h"
 #include "file.h"
+#include "grow.h"
 #include "hex.h"
 #include "home.h"
 #include "keys.h"
@@ -22,6 +23,7 @@
 #include "servers.h"
 #include "stamp.h"
 #include "udp.h"
+#include "window.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -36,9 +38,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define WINDOW_START 16
-#define WINDOW_MAX 64
-#define WINDOW_MIN 4
 #define STALL_MS 30000
 #define CALL_MS 15000
 
@@ -52,7 +51,8 @@ static int verbose;
 static uint64_t postage; /* KDIR/postage: bits asked of unknown senders */
 static int hfd;
 static char user[LOCAL_MAX + 1];
-static unsigned char upk[32], usk[32], epk[32], esk[32];
+static unsigned char upk[crypto_box_PUBLICKEYBYTES], usk[crypto_box_SECRETKEYBYTES];
+static unsigned char epk[crypto_box_PUBLICKEYBYTES], esk[crypto_box_SECRETKEYBYTES];
 static struct udp_client inbox;
 
 struct slot {
@@ -67,25 +67,8 @@ struct slot {
   int64_t rto;
 };
 
-/* the window: how many block requests may be in flight.  It grows by one
- * per window of answers and halves (at most once per round trip) when a
- * request times out, so a lossy path gets fewer requests and a clean one
- * more; the timeout follows the measured round trip. */
-struct flow {
-  double cwnd, srtt;
-  int inflight;
-  int64_t lastcut;
-  unsigned long sent, resent, cuts;
-};
-
-static int64_t flow_rto(const struct flow *f)
-{
-  int64_t r = (int64_t)(4 * f->srtt) + 10;
-  return r < 20 ? 20 : r > 2000 ? 2000 : r;
-}
-
 static int send_block(struct udp_client *c, const struct entry *e, struct slot *w, uint64_t off,
-                      uint16_t want, const struct flow *f)
+                      uint16_t want, struct window *f)
 {
   unsigned char body[PACKET_MAX];
   struct msg_fetch_req q;
@@ -105,7 +88,8 @@ static int send_block(struct udp_client *c, const struct entry *e, struct slot *
   w->offset = off;
   w->want = want;
   w->sent = now_ms();
-  w->rto = flow_rto(f);
+  w->rto = window_rto(f);
+  window_sent(f);
   return 0;
 }
 
@@ -114,29 +98,28 @@ static int send_block(struct udp_client *c, const struct entry *e, struct slot *
 static int fetch(struct udp_client *c, const struct entry *e, int fd, off_t base, int *perm)
 {
   struct slot w[WINDOW_MAX];
-  struct flow f = {WINDOW_START, 100, 0, 0, 0, 0, 0};
+  struct window f;
   int64_t start = now_ms();
   uint64_t next = 0, got = 0, size = e->n.size;
   int64_t progress = now_ms();
   size_t i;
   *perm = 0;
   memset(w, 0, sizeof w);
+  window_init(&f);
   if (size == 0) return 0;
   while (got < size) {
     unsigned char resp[PACKET_MAX], reqid[PACKET_REQID];
-    const unsigned char *rb, *data;
+    const unsigned char *rb;
     size_t rbl;
     int64_t now, wait = 1000;
-    uint64_t total, off;
+    uint64_t off;
     uint16_t len;
-    uint8_t st;
+    struct msg_fetch_ans a;
     struct rd r;
     /* keep the window full */
-    for (i = 0; i < WINDOW_MAX && next < size && f.inflight < (int)f.cwnd; i++) {
+    for (i = 0; i < WINDOW_MAX && next < size && window_may_send(&f); i++) {
       if (w[i].used) continue;
       if (send_block(c, e, &w[i], next, MSG_BLOCK_MAX, &f) == -1) return -1;
-      f.inflight++;
-      f.sent++;
       next += MSG_BLOCK_MAX;
     }
     now = now_ms();
@@ -154,54 +137,38 @@ static int fetch(struct udp_client *c, const struct entry *e, int fd, off_t base
           if (send(c->fd, w[i].pkt, w[i].pktlen, 0) == -1 && errno != ECONNREFUSED) {}
           w[i].sent = now;
           w[i].retx = 1;
-          f.resent++;
-          /* one cut per timeout round, not one per lost request */
-          if (now - f.lastcut > 2 * w[i].rto) {
-            f.cwnd = f.cwnd / 2 < WINDOW_MIN ? WINDOW_MIN : f.cwnd / 2;
-            f.lastcut = now;
-            f.cuts++;
-          }
-          /* back off, but only so far: on a path that loses half its
-           * datagrams at random, unbounded doubling never finishes; the
-           * window is what yields to congestion */
-          w[i].rto = w[i].rto * 2 < 8 * flow_rto(&f) ? w[i].rto * 2 : 8 * flow_rto(&f);
+          /* the window halves at most once per timeout round; the
+           * request's own timeout doubles only so far (window.h) */
+          w[i].rto = window_timeout(&f, now, w[i].rto);
         }
       continue;
     }
     for (i = 0; i < WINDOW_MAX; i++)
       if (w[i].used && !memcmp(w[i].reqid, reqid, PACKET_REQID)) break;
     if (i == WINDOW_MAX) continue; /* a late duplicate */
+    if (rbl == 0) continue;
     rd_init(&r, rb, rbl);
-    st = rd_u8(&r);
-    if (r.err) continue;
-    if (st == MSG_NOENT || st == MSG_BAD || st == MSG_DENIED) { *perm = 1; errno = ENOENT; return -1; }
-    if (st != MSG_OK) { errno = EAGAIN; return -1; }
-    total = rd_u64(&r);
-    off = rd_u64(&r);
-    len = rd_u16(&r);
-    data = rd_ptr(&r, len);
+    if (msg_get_fetch_ans(&r, &a) == -1) { errno = EPROTO; return -1; }
+    if (a.status == MSG_NOENT || a.status == MSG_BAD || a.status == MSG_DENIED) { *perm = 1; errno = ENOENT; return -1; }
+    if (a.status != MSG_OK) { errno = EAGAIN; return -1; }
+    off = a.offset;
+    len = a.length;
     /* never more than asked, never past the end, never nothing */
-    if (!data || total != size || off != w[i].offset || len > w[i].want || len == 0 ||
-        len > size - off) {
+    if (a.total != size || off != w[i].offset || len > w[i].want || len == 0) {
       errno = EPROTO;
       return -1;
     }
-    if (pwrite(fd, data, len, base + (off_t)off) != (ssize_t)len) return -1;
+    if (pwrite(fd, a.data, len, base + (off_t)off) != (ssize_t)len) return -1;
     got += len;
     now = now_ms();
-    if (!w[i].retx) f.srtt = 0.875 * f.srtt + 0.125 * (double)(now - w[i].sent);
-    f.cwnd += 1 / f.cwnd;
-    if (f.cwnd > WINDOW_MAX) f.cwnd = WINDOW_MAX;
+    window_answered(&f, now - w[i].sent, w[i].retx);
     w[i].used = 0;
-    f.inflight--;
     progress = now;
     if (len < w[i].want && off + len < size) {
       /* a short answer: the rest of the block is a block of its own */
       uint16_t rest = (uint16_t)(w[i].want - len);
       if (size - (off + len) < rest) rest = (uint16_t)(size - (off + len));
       if (send_block(c, e, &w[i], off + len, rest, &f) == -1) return -1;
-      f.inflight++;
-      f.sent++;
     }
   }
   if (verbose)
@@ -236,9 +203,12 @@ static int simple(struct udp_client *c, int kind, const unsigned char *body, siz
   unsigned char resp[PACKET_MAX];
   const unsigned char *rb;
   size_t rbl;
+  struct rd r;
+  uint8_t st;
   if (udp_call(c, kind, body, len, 0, resp, &rb, &rbl, CALL_MS) == -1) return -1;
-  if (rbl < 1) { errno = EPROTO; return -1; }
-  return rb[0];
+  rd_init(&r, rb, rbl);
+  if (msg_get_status_ans(&r, &st) == -1) { errno = EPROTO; return -1; }
+  return st;
 }
 
 /* server_for: the fetch server of a domain: control/servers, else DNS
@@ -493,7 +463,7 @@ static int follow(int md, const char *maildir, int kfd, const char *kdir, const 
   struct server s;
   struct udp_client c;
   uint64_t cursor = 0;
-  int cfd, fmd, r, st;
+  int cfd, fmd, r;
   enum discover_result found;
 
   if (mkdirat(kfd, "cursors", 0700) == -1 && errno != EEXIST) {
@@ -529,8 +499,9 @@ static int follow(int md, const char *maildir, int kfd, const char *kdir, const 
     size_t rbl;
     struct wr w;
     struct rd rr;
-    uint64_t total, next = cursor;
-    int count, x, failed = 0;
+    struct msg_index_ans a;
+    uint64_t next = cursor;
+    int x, failed = 0;
     snprintf(q.list, sizeof q.list, "%s", list);
     q.cursor = cursor;
     wr_init(&w, body, sizeof body);
@@ -540,18 +511,18 @@ static int follow(int md, const char *maildir, int kfd, const char *kdir, const 
       break;
     }
     rd_init(&rr, rb, rbl);
-    st = rd_u8(&rr);
-    if (rr.err || st != MSG_OK) {
-      if (st == MSG_NOENT) warn("%s says %s is not a public list", dom, list);
-      else warn("%s refused the index of %s (code %d)", dom, list, st);
+    if (msg_get_index_ans(&rr, &a) == -1) {
+      warn("%s sent a damaged index for %s", dom, list);
+      failed = 1;
+    } else if (a.status != MSG_OK) {
+      if (a.status == MSG_NOENT) warn("%s says %s is not a public list", dom, list);
+      else warn("%s refused the index of %s (code %d)", dom, list, a.status);
       failed = 1;
     }
-    total = rd_u64(&rr);
-    count = rd_u8(&rr);
-    for (x = 0; !failed && x < count; x++) {
+    for (x = 0; !failed && x < a.count; x++) {
       struct msg_index_entry ie;
       struct entry e;
-      if (msg_get_index_entry(&rr, &ie) == -1 || ie.number != next || ie.size > (1ULL << 40)) {
+      if (msg_get_index_entry(&rr, &ie) == -1 || ie.number != next) {
         warn("%s sent a damaged index for %s", dom, list);
         failed = 1;
         break;
@@ -579,7 +550,7 @@ static int follow(int md, const char *maildir, int kfd, const char *kdir, const 
       cursor = next;
     }
     if (failed) { udp_client_close(&c); close(fmd); close(cfd); return 1; }
-    if (count == 0 || cursor >= total) break;
+    if (a.count == 0 || cursor >= a.total) break;
   }
   udp_client_close(&c);
   close(fmd);
@@ -730,7 +701,7 @@ int main(int argc, char **argv)
   else snprintf(kdir, sizeof kdir, "%s/.im2k", uhome);
   kfd = open(kdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (kfd == -1) die_sys(EXIT_TEMP, "unable to open %s (make a key with im2k-keygen %s)", kdir, kdir);
-  if (keys_read(kfd, "secret", usk, 32) == -1) die_sys(EXIT_TEMP, "unable to read %s/secret", kdir);
+  if (keys_read(kfd, "secret", usk, sizeof usk) == -1) die_sys(EXIT_TEMP, "unable to read %s/secret", kdir);
   if (crypto_scalarmult_base(upk, usk) != 0) die(EXIT_TEMP, "bad key in %s/secret", kdir);
   /* one run at a time: a second one finds the lock taken and leaves */
   snprintf(lock, sizeof lock, "%s/lock", kdir);
@@ -780,7 +751,8 @@ int main(int argc, char **argv)
     size_t rbl;
     struct wr w;
     struct rd rr;
-    int st, more, count, x;
+    struct msg_list_ans a;
+    int x;
     snprintf(q.user, sizeof q.user, "%s", user);
     q.cursor = cursor;
     q.postage = (uint8_t)postage;
@@ -789,29 +761,21 @@ int main(int argc, char **argv)
     if (udp_call(&inbox, KIND_LIST, body, w.pos, PACKET_MAX, resp, &rb, &rbl, CALL_MS) == -1)
       die_sys(EXIT_TEMP, "no answer from the inbox at %s:%u", self.ip, self.inbox_port);
     rd_init(&rr, rb, rbl);
-    st = rd_u8(&rr);
-    if (st == MSG_DENIED)
+    if (msg_get_list_ans(&rr, &a) == -1) die(EXIT_TEMP, "the inbox sent a damaged list");
+    if (a.status == MSG_DENIED)
       die(EXIT_TEMP, "the inbox does not know this key for %s: register %s/public in control/users", user, kdir);
-    if (st != MSG_OK) die(EXIT_TEMP, "the inbox refused the list (code %d)", st);
-    more = rd_u8(&rr);
-    count = rd_u8(&rr);
-    for (x = 0; x < count; x++) {
-      struct entry e;
-      e.seq = rd_u64(&rr);
-      if (msg_get_note(&rr, &e.n) == -1) die(EXIT_TEMP, "the inbox sent a damaged list");
-      e.worth = rd_u8(&rr);
-      if (rr.err) die(EXIT_TEMP, "the inbox sent a damaged list");
-      if (nents == cap) {
-        struct entry *y;
-        cap = cap ? 2 * cap : 16;
-        y = realloc(ents, cap * sizeof *y);
-        if (!y) die_nomem();
-        ents = y;
-      }
-      ents[nents++] = e;
-      cursor = e.seq;
+    if (a.status != MSG_OK) die(EXIT_TEMP, "the inbox refused the list (code %d)", a.status);
+    for (x = 0; x < a.count; x++) {
+      struct msg_list_entry le;
+      if (msg_get_list_entry(&rr, &le) == -1) die(EXIT_TEMP, "the inbox sent a damaged list");
+      if (grow_array(&ents, &cap, nents + 1, sizeof *ents, 16) == -1) die_nomem();
+      ents[nents].seq = le.seq;
+      ents[nents].n = le.note;
+      ents[nents].worth = le.worth;
+      nents++;
+      cursor = le.seq;
     }
-    if (!more || count == 0) break;
+    if (!a.more || a.count == 0) break;
   }
   udp_client_close(&inbox);
 
