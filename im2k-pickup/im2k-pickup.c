@@ -14,6 +14,7 @@
 #include "die.h"
 #include "discover.h"
 #include "file.h"
+#include "grow.h"
 #include "hex.h"
 #include "home.h"
 #include "keys.h"
@@ -22,6 +23,7 @@
 #include "servers.h"
 #include "stamp.h"
 #include "udp.h"
+#include "window.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -36,9 +38,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define WINDOW_START 16
-#define WINDOW_MAX 64
-#define WINDOW_MIN 4
 #define STALL_MS 30000
 #define CALL_MS 15000
 
@@ -52,7 +51,8 @@ static int verbose;
 static uint64_t postage; /* KDIR/postage: bits asked of unknown senders */
 static int hfd;
 static char user[LOCAL_MAX + 1];
-static unsigned char upk[32], usk[32], epk[32], esk[32];
+static unsigned char upk[crypto_box_PUBLICKEYBYTES], usk[crypto_box_SECRETKEYBYTES];
+static unsigned char epk[crypto_box_PUBLICKEYBYTES], esk[crypto_box_SECRETKEYBYTES];
 static struct udp_client inbox;
 
 struct slot {
@@ -67,25 +67,8 @@ struct slot {
   int64_t rto;
 };
 
-/* the window: how many block requests may be in flight.  It grows by one
- * per window of answers and halves (at most once per round trip) when a
- * request times out, so a lossy path gets fewer requests and a clean one
- * more; the timeout follows the measured round trip. */
-struct flow {
-  double cwnd, srtt;
-  int inflight;
-  int64_t lastcut;
-  unsigned long sent, resent, cuts;
-};
-
-static int64_t flow_rto(const struct flow *f)
-{
-  int64_t r = (int64_t)(4 * f->srtt) + 10;
-  return r < 20 ? 20 : r > 2000 ? 2000 : r;
-}
-
 static int send_block(struct udp_client *c, const struct entry *e, struct slot *w, uint64_t off,
-                      uint16_t want, const struct flow *f)
+                      uint16_t want, struct window *f)
 {
   unsigned char body[PACKET_MAX];
   struct msg_fetch_req q;
@@ -105,7 +88,108 @@ static int send_block(struct udp_client *c, const struct entry *e, struct slot *
   w->offset = off;
   w->want = want;
   w->sent = now_ms();
-  w->rto = flow_rto(f);
+  w->rto = window_rto(f);
+  window_sent(f);
+  return 0;
+}
+
+/* a download: the message's blocks asked for as the window allows, and
+ * written into fd at base as they come, in any order */
+struct fetch {
+  struct udp_client *c;
+  const struct entry *e;
+  int fd;
+  off_t base;
+  uint64_t size;
+  uint64_t next;       /* the first byte not yet asked for */
+  uint64_t got;        /* bytes written */
+  int64_t progress;    /* when the last answer came */
+  struct window f;
+  struct slot w[WINDOW_MAX];
+};
+
+/* fill: ask for new blocks while the window has room */
+static int fill(struct fetch *t)
+{
+  size_t i;
+  for (i = 0; i < WINDOW_MAX && t->next < t->size && window_may_send(&t->f); i++) {
+    if (t->w[i].used) continue;
+    if (send_block(t->c, t->e, &t->w[i], t->next, MSG_BLOCK_MAX, &t->f) == -1) return -1;
+    t->next += MSG_BLOCK_MAX;
+  }
+  return 0;
+}
+
+/* until_due: ms until the first request in flight times out, at most 1000 */
+static int64_t until_due(const struct fetch *t)
+{
+  int64_t now = now_ms(), wait = 1000;
+  size_t i;
+  for (i = 0; i < WINDOW_MAX; i++)
+    if (t->w[i].used) {
+      int64_t d = t->w[i].sent + t->w[i].rto - now;
+      if (d < wait) wait = d < 0 ? 0 : d;
+    }
+  return wait;
+}
+
+/* resend_due: every request whose timeout has passed sent again; -1 with
+ * ETIMEDOUT when no answer has come for STALL_MS */
+static int resend_due(struct fetch *t)
+{
+  int64_t now = now_ms();
+  size_t i;
+  if (now - t->progress > STALL_MS) { errno = ETIMEDOUT; return -1; }
+  for (i = 0; i < WINDOW_MAX; i++) {
+    struct slot *s = &t->w[i];
+    if (!s->used || now - s->sent < s->rto) continue;
+    if (send(t->c->fd, s->pkt, s->pktlen, 0) == -1 && errno != ECONNREFUSED) {}
+    s->sent = now;
+    s->retx = 1;
+    /* the window halves at most once per timeout round; the request's
+     * own timeout doubles only so far (window.h) */
+    s->rto = window_timeout(&t->f, now, s->rto);
+  }
+  return 0;
+}
+
+/* slot_of: the request an answer is for; NULL for a late duplicate */
+static struct slot *slot_of(struct fetch *t, const unsigned char reqid[PACKET_REQID])
+{
+  size_t i;
+  for (i = 0; i < WINDOW_MAX; i++)
+    if (t->w[i].used && !memcmp(t->w[i].reqid, reqid, PACKET_REQID)) return &t->w[i];
+  return NULL;
+}
+
+/* take: the answer to s, written; the rest of a short block asked for as
+ * a block of its own.  0, or -1 as fetch. */
+static int take(struct fetch *t, struct slot *s, const unsigned char *rb, size_t rbl, int *perm)
+{
+  struct msg_fetch_ans a;
+  struct rd r;
+  uint64_t end;
+  rd_init(&r, rb, rbl);
+  if (msg_get_fetch_ans(&r, &a) == -1) { errno = EPROTO; return -1; }
+  if (a.status == MSG_NOENT || a.status == MSG_BAD || a.status == MSG_DENIED) { *perm = 1; errno = ENOENT; return -1; }
+  if (a.status != MSG_OK) { errno = EAGAIN; return -1; }
+  /* never more than asked, never past the end (the decoder checked it
+   * against total), never nothing */
+  if (a.total != t->size || a.offset != s->offset || a.length > s->want || a.length == 0) {
+    errno = EPROTO;
+    return -1;
+  }
+  if (pwrite(t->fd, a.data, a.length, t->base + (off_t)a.offset) != (ssize_t)a.length) return -1;
+  t->got += a.length;
+  t->progress = now_ms();
+  window_answered(&t->f, t->progress - s->sent, s->retx);
+  s->used = 0;
+  end = a.offset + a.length;
+  if (a.length < s->want && end < t->size) {
+    uint16_t rest = (uint16_t)(s->want - a.length);
+    if (t->size - end < rest) rest = (uint16_t)(t->size - end);
+    if (send_block(t->c, t->e, s, end, rest, &t->f) == -1) return -1;
+  }
   return 0;
 }
 
@@ -113,101 +197,35 @@ static int send_block(struct udp_client *c, const struct entry *e, struct slot *
  * when the sender's ISP says the message is not there for us */
 static int fetch(struct udp_client *c, const struct entry *e, int fd, off_t base, int *perm)
 {
-  struct slot w[WINDOW_MAX];
-  struct flow f = {WINDOW_START, 100, 0, 0, 0, 0, 0};
+  struct fetch t;
   int64_t start = now_ms();
-  uint64_t next = 0, got = 0, size = e->n.size;
-  int64_t progress = now_ms();
-  size_t i;
   *perm = 0;
-  memset(w, 0, sizeof w);
-  if (size == 0) return 0;
-  while (got < size) {
+  memset(&t, 0, sizeof t);
+  t.c = c;
+  t.e = e;
+  t.fd = fd;
+  t.base = base;
+  t.size = e->n.size;
+  t.progress = now_ms();
+  window_init(&t.f);
+  while (t.got < t.size) {
     unsigned char resp[PACKET_MAX], reqid[PACKET_REQID];
-    const unsigned char *rb, *data;
+    const unsigned char *rb;
     size_t rbl;
-    int64_t now, wait = 1000;
-    uint64_t total, off;
-    uint16_t len;
-    uint8_t st;
-    struct rd r;
-    /* keep the window full */
-    for (i = 0; i < WINDOW_MAX && next < size && f.inflight < (int)f.cwnd; i++) {
-      if (w[i].used) continue;
-      if (send_block(c, e, &w[i], next, MSG_BLOCK_MAX, &f) == -1) return -1;
-      f.inflight++;
-      f.sent++;
-      next += MSG_BLOCK_MAX;
-    }
-    now = now_ms();
-    for (i = 0; i < WINDOW_MAX; i++)
-      if (w[i].used) {
-        int64_t d = w[i].sent + w[i].rto - now;
-        if (d < wait) wait = d < 0 ? 0 : d;
-      }
-    if (udp_recv(c, KIND_FETCH, (int)wait, resp, &rb, &rbl, reqid) == -1) {
-      if (errno != ETIMEDOUT) return -1;
-      now = now_ms();
-      if (now - progress > STALL_MS) { errno = ETIMEDOUT; return -1; }
-      for (i = 0; i < WINDOW_MAX; i++)
-        if (w[i].used && now - w[i].sent >= w[i].rto) {
-          if (send(c->fd, w[i].pkt, w[i].pktlen, 0) == -1 && errno != ECONNREFUSED) {}
-          w[i].sent = now;
-          w[i].retx = 1;
-          f.resent++;
-          /* one cut per timeout round, not one per lost request */
-          if (now - f.lastcut > 2 * w[i].rto) {
-            f.cwnd = f.cwnd / 2 < WINDOW_MIN ? WINDOW_MIN : f.cwnd / 2;
-            f.lastcut = now;
-            f.cuts++;
-          }
-          /* back off, but only so far: on a path that loses half its
-           * datagrams at random, unbounded doubling never finishes; the
-           * window is what yields to congestion */
-          w[i].rto = w[i].rto * 2 < 8 * flow_rto(&f) ? w[i].rto * 2 : 8 * flow_rto(&f);
-        }
+    struct slot *s;
+    if (fill(&t) == -1) return -1;
+    if (udp_recv(c, KIND_FETCH, (int)until_due(&t), resp, &rb, &rbl, reqid) == -1) {
+      if (errno != ETIMEDOUT || resend_due(&t) == -1) return -1;
       continue;
     }
-    for (i = 0; i < WINDOW_MAX; i++)
-      if (w[i].used && !memcmp(w[i].reqid, reqid, PACKET_REQID)) break;
-    if (i == WINDOW_MAX) continue; /* a late duplicate */
-    rd_init(&r, rb, rbl);
-    st = rd_u8(&r);
-    if (r.err) continue;
-    if (st == MSG_NOENT || st == MSG_BAD || st == MSG_DENIED) { *perm = 1; errno = ENOENT; return -1; }
-    if (st != MSG_OK) { errno = EAGAIN; return -1; }
-    total = rd_u64(&r);
-    off = rd_u64(&r);
-    len = rd_u16(&r);
-    data = rd_ptr(&r, len);
-    /* never more than asked, never past the end, never nothing */
-    if (!data || total != size || off != w[i].offset || len > w[i].want || len == 0 ||
-        len > size - off) {
-      errno = EPROTO;
-      return -1;
-    }
-    if (pwrite(fd, data, len, base + (off_t)off) != (ssize_t)len) return -1;
-    got += len;
-    now = now_ms();
-    if (!w[i].retx) f.srtt = 0.875 * f.srtt + 0.125 * (double)(now - w[i].sent);
-    f.cwnd += 1 / f.cwnd;
-    if (f.cwnd > WINDOW_MAX) f.cwnd = WINDOW_MAX;
-    w[i].used = 0;
-    f.inflight--;
-    progress = now;
-    if (len < w[i].want && off + len < size) {
-      /* a short answer: the rest of the block is a block of its own */
-      uint16_t rest = (uint16_t)(w[i].want - len);
-      if (size - (off + len) < rest) rest = (uint16_t)(size - (off + len));
-      if (send_block(c, e, &w[i], off + len, rest, &f) == -1) return -1;
-      f.inflight++;
-      f.sent++;
-    }
+    s = slot_of(&t, reqid);
+    if (!s || rbl == 0) continue; /* a late duplicate, or an empty answer */
+    if (take(&t, s, rb, rbl, perm) == -1) return -1;
   }
-  if (verbose)
+  if (verbose && t.size)
     printf("fetched %llu bytes in %lld ms: %lu requests, %lu resent, window cut %lu times, "
-           "last window %.1f, round trip %.2f ms\n", (unsigned long long)size,
-           (long long)(now_ms() - start), f.sent, f.resent, f.cuts, f.cwnd, f.srtt);
+           "last window %.1f, round trip %.2f ms\n", (unsigned long long)t.size,
+           (long long)(now_ms() - start), t.f.sent, t.f.resent, t.f.cuts, t.f.cwnd, t.f.srtt);
   return 0;
 }
 
@@ -236,9 +254,12 @@ static int simple(struct udp_client *c, int kind, const unsigned char *body, siz
   unsigned char resp[PACKET_MAX];
   const unsigned char *rb;
   size_t rbl;
+  struct rd r;
+  uint8_t st;
   if (udp_call(c, kind, body, len, 0, resp, &rb, &rbl, CALL_MS) == -1) return -1;
-  if (rbl < 1) { errno = EPROTO; return -1; }
-  return rb[0];
+  rd_init(&r, rb, rbl);
+  if (msg_get_status_ans(&r, &st) == -1) { errno = EPROTO; return -1; }
+  return st;
 }
 
 /* server_for: the fetch server of a domain: control/servers, else DNS
@@ -323,6 +344,50 @@ static int deliver(int md, struct udp_client *c, const struct entry *e, const ch
   return 0;
 }
 
+/* confirm: the sender's ISP told the message is delivered; 0, or 1
+ * (reported) */
+static int confirm(struct udp_client *c, const struct entry *e, const char *dom, const char *hx)
+{
+  struct msg_confirm_req q;
+  unsigned char body[PACKET_MAX];
+  struct wr w;
+  int st;
+  memcpy(q.handle, e->n.handle, MSG_HANDLE);
+  memcpy(q.token, e->n.token, MSG_TOKEN);
+  snprintf(q.rcpt, sizeof q.rcpt, "%s", e->n.rcpt);
+  wr_init(&w, body, sizeof body);
+  msg_put_confirm_req(&w, &q);
+  st = simple(c, KIND_CONFIRM, body, w.pos);
+  if (st != MSG_OK) {
+    if (st == -1) warn_sys("unable to confirm %s to %s", hx, dom);
+    else warn("%s refused the confirmation of %s (code %d)", dom, hx, st);
+    return 1;
+  }
+  return 0;
+}
+
+/* tell_done: the inbox told to forget the notification; 0, or 1 (reported) */
+static int tell_done(const struct entry *e, const char *hx)
+{
+  struct msg_done_req q;
+  unsigned char body[PACKET_MAX];
+  struct wr w;
+  int st;
+  snprintf(q.user, sizeof q.user, "%s", user);
+  snprintf(q.sender, sizeof q.sender, "%s", e->n.sender);
+  snprintf(q.rcpt, sizeof q.rcpt, "%s", e->n.rcpt);
+  memcpy(q.handle, e->n.handle, MSG_HANDLE);
+  wr_init(&w, body, sizeof body);
+  msg_put_done_req(&w, &q);
+  st = simple(&inbox, KIND_DONE, body, w.pos);
+  if (st != MSG_OK) {
+    if (st == -1) warn_sys("unable to tell the inbox %s is done", hx);
+    else warn("the inbox refused done for %s (code %d)", hx, st);
+    return 1;
+  }
+  return 0;
+}
+
 /* one: deliver, confirm, done.  0 done, 1 temporary failure. */
 static int one(int md, const struct entry *e)
 {
@@ -330,8 +395,6 @@ static int one(int md, const struct entry *e)
   const char *dom = addr_domain(e->n.sender);
   struct server s;
   struct udp_client c;
-  unsigned char body[PACKET_MAX];
-  struct wr w;
   int st;
 
   hex_encode(hx, e->n.handle, MSG_HANDLE);
@@ -346,40 +409,12 @@ static int one(int md, const struct entry *e)
     return 1;
   }
   snprintf(prefix, sizeof prefix, "Return-Path: <%s>\nDelivered-To: %s\n", e->n.sender, e->n.rcpt);
+  /* 2: not there for us: nothing to confirm, but done all the same */
   st = deliver(md, &c, e, name, prefix);
-  if (st == 1) { udp_client_close(&c); return 1; }
-  if (st == 0) {
-    struct msg_confirm_req q;
-    memcpy(q.handle, e->n.handle, MSG_HANDLE);
-    memcpy(q.token, e->n.token, MSG_TOKEN);
-    snprintf(q.rcpt, sizeof q.rcpt, "%s", e->n.rcpt);
-    wr_init(&w, body, sizeof body);
-    msg_put_confirm_req(&w, &q);
-    st = simple(&c, KIND_CONFIRM, body, w.pos);
-    udp_client_close(&c);
-    if (st != MSG_OK) {
-      if (st == -1) warn_sys("unable to confirm %s to %s", hx, dom);
-      else warn("%s refused the confirmation of %s (code %d)", dom, hx, st);
-      return 1;
-    }
-  } else
-    udp_client_close(&c);
-  {
-    struct msg_done_req q;
-    snprintf(q.user, sizeof q.user, "%s", user);
-    snprintf(q.sender, sizeof q.sender, "%s", e->n.sender);
-    snprintf(q.rcpt, sizeof q.rcpt, "%s", e->n.rcpt);
-    memcpy(q.handle, e->n.handle, MSG_HANDLE);
-    wr_init(&w, body, sizeof body);
-    msg_put_done_req(&w, &q);
-    st = simple(&inbox, KIND_DONE, body, w.pos);
-    if (st != MSG_OK) {
-      if (st == -1) warn_sys("unable to tell the inbox %s is done", hx);
-      else warn("the inbox refused done for %s (code %d)", hx, st);
-      return 1;
-    }
-  }
-  return 0;
+  if (st == 0) st = confirm(&c, e, dom, hx);
+  udp_client_close(&c);
+  if (st == 1) return 1;
+  return tell_done(e, hx);
 }
 
 /* Known senders: KDIR/known, one per line: an address, or a domain
@@ -483,108 +518,154 @@ static int folder_ok(const char *f)
   return 1;
 }
 
+/* a list being followed */
+struct follow {
+  const char *list, *dom, *kdir;
+  int cfd;             /* KDIR/cursors */
+  int fmd;             /* the list's folder */
+  uint64_t cursor;     /* the next index record to fetch */
+  struct udp_client c;
+  char prefix[600];
+};
+
+/* cursor_open: KDIR/cursors, made if need be, and the list's cursor from
+ * it (0 when there is none); the directory, or -1 (reported) */
+static int cursor_open(int kfd, const char *kdir, const char *list, uint64_t *cursor)
+{
+  int cfd;
+  *cursor = 0;
+  if (mkdirat(kfd, "cursors", 0700) == -1 && errno != EEXIST) {
+    warn_sys("unable to make %s/cursors", kdir);
+    return -1;
+  }
+  cfd = openat(kfd, "cursors", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (cfd == -1) { warn_sys("unable to open %s/cursors", kdir); return -1; }
+  if (ctl_uint(cfd, list, 0, UINT64_MAX / 2, cursor) == -1) {
+    warn("%s/cursors/%s: not a number; starting the list %s from its first message", kdir, list, list);
+    *cursor = 0;
+  }
+  return cfd;
+}
+
+/* cursor_save: the cursor moved to next and written; 0, or -1 (reported) */
+static int cursor_save(struct follow *fl, uint64_t next)
+{
+  char d[32];
+  int dl = snprintf(d, sizeof d, "%llu\n", (unsigned long long)next);
+  fl->cursor = next;
+  if (file_put_atomic(fl->cfd, fl->list, d, (size_t)dl, 0600) == -1) {
+    warn_sys("unable to write %s/cursors/%s", fl->kdir, fl->list);
+    return -1;
+  }
+  return 0;
+}
+
+/* take_record: one index record's message into the list's folder; as
+ * deliver (2: withdrawn from the list) */
+static int take_record(struct follow *fl, const struct msg_index_entry *ie)
+{
+  char hx[2 * MSG_HANDLE + 1], name[2 * MSG_HANDLE + 2 + 256];
+  struct entry e;
+  memset(&e, 0, sizeof e);
+  snprintf(e.n.sender, sizeof e.n.sender, "%s", fl->list);
+  snprintf(e.n.rcpt, sizeof e.n.rcpt, "%s", fl->list);
+  memcpy(e.n.handle, ie->handle, MSG_HANDLE);
+  e.n.size = ie->size;
+  memcpy(e.n.hash, ie->hash, MSG_HASH);
+  memcpy(e.n.token, ie->token, MSG_TOKEN);
+  hex_encode(hx, ie->handle, MSG_HANDLE);
+  snprintf(name, sizeof name, "%s.%s", hx, fl->dom);
+  return deliver(fl->fmd, &fl->c, &e, name, fl->prefix);
+}
+
+/* index_page: the index from the cursor on, its messages delivered and
+ * the cursor moved past them; 0 more to read, 1 all read, -1 failed for
+ * now.  The whole answer is checked before anything is delivered. */
+static int index_page(struct follow *fl)
+{
+  struct msg_index_req q;
+  struct msg_index_ans a;
+  unsigned char body[PACKET_MAX], resp[PACKET_MAX];
+  const unsigned char *rb;
+  size_t rbl;
+  struct wr w;
+  struct rd rr;
+  uint64_t next = fl->cursor;
+  int x, failed = 0;
+  snprintf(q.list, sizeof q.list, "%s", fl->list);
+  q.cursor = fl->cursor;
+  wr_init(&w, body, sizeof body);
+  msg_put_index_req(&w, &q);
+  if (udp_call(&fl->c, KIND_INDEX, body, w.pos, PACKET_MAX, resp, &rb, &rbl, CALL_MS) == -1) {
+    warn_sys("no answer from %s for the list %s", fl->dom, fl->list);
+    return 1;
+  }
+  rd_init(&rr, rb, rbl);
+  if (msg_get_index_ans(&rr, &a) == -1) {
+    warn("%s sent a damaged index for %s", fl->dom, fl->list);
+    return -1;
+  }
+  if (a.status != MSG_OK) {
+    if (a.status == MSG_NOENT) warn("%s says %s is not a public list", fl->dom, fl->list);
+    else warn("%s refused the index of %s (code %d)", fl->dom, fl->list, a.status);
+    return -1;
+  }
+  for (x = 0; x < a.count; x++) {
+    struct msg_index_entry ie;
+    /* the decoder checked that the numbers follow one another; the
+     * first must be the one asked for */
+    if (msg_get_index_entry(&rr, &ie) == -1 || ie.number != next) {
+      warn("%s sent a damaged index for %s", fl->dom, fl->list);
+      failed = 1;
+      break;
+    }
+    if (take_record(fl, &ie) == 1) { failed = 1; break; }
+    next = ie.number + 1;
+  }
+  if (next != fl->cursor && cursor_save(fl, next) == -1) failed = 1;
+  if (failed) return -1;
+  return a.count == 0 || fl->cursor >= a.total;
+}
+
 /* follow: fetch what is new in one list; 0, or 1 when something failed
  * for now */
 static int follow(int md, const char *maildir, int kfd, const char *kdir, const char *list,
                   const char *fname)
 {
-  char name[2 * MSG_HANDLE + 2 + 256], prefix[600], hx[2 * MSG_HANDLE + 1];
-  const char *dom = addr_domain(list);
+  struct follow fl;
   struct server s;
-  struct udp_client c;
-  uint64_t cursor = 0;
-  int cfd, fmd, r, st;
   enum discover_result found;
+  int r;
 
-  if (mkdirat(kfd, "cursors", 0700) == -1 && errno != EEXIST) {
-    warn_sys("unable to make %s/cursors", kdir);
-    return 1;
-  }
-  cfd = openat(kfd, "cursors", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (cfd == -1) { warn_sys("unable to open %s/cursors", kdir); return 1; }
-  r = ctl_uint(cfd, list, 0, UINT64_MAX / 2, &cursor);
-  if (r == -1) {
-    warn("%s/cursors/%s: not a number; starting the list %s from its first message", kdir, list, list);
-    cursor = 0;
-  }
-  found = server_for(dom, &s);
+  fl.list = list;
+  fl.dom = addr_domain(list);
+  fl.kdir = kdir;
+  fl.cfd = cursor_open(kfd, kdir, list, &fl.cursor);
+  if (fl.cfd == -1) return 1;
+  found = server_for(fl.dom, &s);
   if (found != DISCOVER_FOUND) {
-    if (found == DISCOVER_SMTP) warn("no server known for %s: list %s not read", dom, list);
-    close(cfd);
+    if (found == DISCOVER_SMTP) warn("no server known for %s: list %s not read", fl.dom, list);
+    close(fl.cfd);
     return 1;
   }
-  fmd = folder(md, maildir, fname);
-  if (fmd == -1) { warn_sys("unable to open the folder %s/.%s", maildir, fname); close(cfd); return 1; }
-  if (udp_client_open(&c, s.ip, s.fetch_port, s.pk, epk, esk) == -1) {
-    warn_sys("unable to reach %s", dom);
-    close(fmd);
-    close(cfd);
+  fl.fmd = folder(md, maildir, fname);
+  if (fl.fmd == -1) {
+    warn_sys("unable to open the folder %s/.%s", maildir, fname);
+    close(fl.cfd);
     return 1;
   }
-  snprintf(prefix, sizeof prefix, "Return-Path: <%s>\nDelivered-To: %s\n", list, list);
-  for (;;) {
-    struct msg_index_req q;
-    unsigned char body[PACKET_MAX], resp[PACKET_MAX];
-    const unsigned char *rb;
-    size_t rbl;
-    struct wr w;
-    struct rd rr;
-    uint64_t total, next = cursor;
-    int count, x, failed = 0;
-    snprintf(q.list, sizeof q.list, "%s", list);
-    q.cursor = cursor;
-    wr_init(&w, body, sizeof body);
-    msg_put_index_req(&w, &q);
-    if (udp_call(&c, KIND_INDEX, body, w.pos, PACKET_MAX, resp, &rb, &rbl, CALL_MS) == -1) {
-      warn_sys("no answer from %s for the list %s", dom, list);
-      break;
-    }
-    rd_init(&rr, rb, rbl);
-    st = rd_u8(&rr);
-    if (rr.err || st != MSG_OK) {
-      if (st == MSG_NOENT) warn("%s says %s is not a public list", dom, list);
-      else warn("%s refused the index of %s (code %d)", dom, list, st);
-      failed = 1;
-    }
-    total = rd_u64(&rr);
-    count = rd_u8(&rr);
-    for (x = 0; !failed && x < count; x++) {
-      struct msg_index_entry ie;
-      struct entry e;
-      if (msg_get_index_entry(&rr, &ie) == -1 || ie.number != next || ie.size > (1ULL << 40)) {
-        warn("%s sent a damaged index for %s", dom, list);
-        failed = 1;
-        break;
-      }
-      memset(&e, 0, sizeof e);
-      snprintf(e.n.sender, sizeof e.n.sender, "%s", list);
-      snprintf(e.n.rcpt, sizeof e.n.rcpt, "%s", list);
-      memcpy(e.n.handle, ie.handle, MSG_HANDLE);
-      e.n.size = ie.size;
-      memcpy(e.n.hash, ie.hash, MSG_HASH);
-      memcpy(e.n.token, ie.token, MSG_TOKEN);
-      hex_encode(hx, ie.handle, MSG_HANDLE);
-      snprintf(name, sizeof name, "%s.%s", hx, dom);
-      /* 2: withdrawn from the list: nothing to fetch, go on */
-      if (deliver(fmd, &c, &e, name, prefix) == 1) { failed = 1; break; }
-      next = ie.number + 1;
-    }
-    if (next != cursor) {
-      char d[32];
-      int dl = snprintf(d, sizeof d, "%llu\n", (unsigned long long)next);
-      if (file_put_atomic(cfd, list, d, (size_t)dl, 0600) == -1) {
-        warn_sys("unable to write %s/cursors/%s", kdir, list);
-        failed = 1;
-      }
-      cursor = next;
-    }
-    if (failed) { udp_client_close(&c); close(fmd); close(cfd); return 1; }
-    if (count == 0 || cursor >= total) break;
+  if (udp_client_open(&fl.c, s.ip, s.fetch_port, s.pk, epk, esk) == -1) {
+    warn_sys("unable to reach %s", fl.dom);
+    close(fl.fmd);
+    close(fl.cfd);
+    return 1;
   }
-  udp_client_close(&c);
-  close(fmd);
-  close(cfd);
-  return 0;
+  snprintf(fl.prefix, sizeof fl.prefix, "Return-Path: <%s>\nDelivered-To: %s\n", list, list);
+  while ((r = index_page(&fl)) == 0) {}
+  udp_client_close(&fl.c);
+  close(fl.fmd);
+  close(fl.cfd);
+  return r == -1;
 }
 
 /* lists: every list followed; 0, or 1 when one failed for now */
@@ -678,178 +759,268 @@ static int run(const struct job *v, size_t n, unsigned workers, const struct ser
 }
 
 #define USAGE "usage: im2k-pickup [-v] [-l] [-a sender] [-A handle] [-j workers] [-d maildir] [-u mailbox] [-k keydir]"
+#define ACCEPT_MAX 16
 
-int main(int argc, char **argv)
-{
-  char home[HOME_MAX], me[256], kdir[HOME_MAX + 16], lock[HOME_MAX + 32];
-  char mdpath[HOME_MAX + 16], policy[64];
-  const char *uhome, *maildir = NULL, *uname = NULL, *keydir = NULL, *add = NULL;
-  unsigned char accept[16][MSG_HANDLE];
-  struct passwd *pw;
+/* the run's state, gathered by main's steps in turn */
+struct run {
+  /* options */
+  int listonly;
+  const char *add, *maildir, *uname, *keydir;
+  unsigned char accept[ACCEPT_MAX][MSG_HANDLE];   /* -A: fetched whoever sent them */
+  unsigned naccept;
+  uint64_t workers;
+  /* the user, the settings, the Maildir, this ISP */
+  const char *uhome;
+  char kdir[HOME_MAX + 16], mdpath[HOME_MAX + 16], policy[64];
+  int kfd, lfd, md, ufd;
   struct server self;
-  struct entry *ents = NULL;
+  /* the inbox's notifications, and the jobs made of them */
+  struct entry *ents;
+  size_t nents, cap;
   struct job *jobs;
-  size_t nents = 0, cap = 0, njobs = 0, nheld = 0, i;
-  uint64_t cursor = 0, workers = 4;
-  unsigned naccept = 0, k;
-  int opt, kfd, lfd, md, ufd = -1, listonly = 0, temp = 0, r;
+  size_t njobs, nheld;
+};
 
-  die_prog = "im2k-pickup";
-  signal(SIGPIPE, SIG_IGN);
+/* accept_handle: -A's handle, in the hexadecimal -l prints */
+static void accept_handle(struct run *r, const char *arg)
+{
+  char h[2 * MSG_HANDLE + 1];
+  if (r->naccept == ACCEPT_MAX) die(EXIT_PERM, "at most 16 -A options");
+  lower(h, sizeof h, arg);
+  if (strlen(arg) != 2 * MSG_HANDLE || hex_decode(r->accept[r->naccept], MSG_HANDLE, h, 2 * MSG_HANDLE) == -1)
+    die(EXIT_PERM, "%s is not a handle (32 hexadecimal digits, as -l shows)", arg);
+  r->naccept++;
+}
+
+static void options(struct run *r, int argc, char **argv)
+{
+  int opt;
   while ((opt = getopt(argc, argv, "vla:A:j:d:u:k:")) != -1) {
     if (opt == 'v') verbose = 1;
-    else if (opt == 'l') listonly = 1;
-    else if (opt == 'a') add = optarg;
-    else if (opt == 'A') {
-      char h[2 * MSG_HANDLE + 1];
-      if (naccept == 16) die(EXIT_PERM, "at most 16 -A options");
-      lower(h, sizeof h, optarg);
-      if (strlen(optarg) != 2 * MSG_HANDLE || hex_decode(accept[naccept], MSG_HANDLE, h, 2 * MSG_HANDLE) == -1)
-        die(EXIT_PERM, "%s is not a handle (32 hexadecimal digits, as -l shows)", optarg);
-      naccept++;
-    } else if (opt == 'j') {
-      if (scan_u64(optarg, strlen(optarg), 64, &workers) == -1 || !workers)
+    else if (opt == 'l') r->listonly = 1;
+    else if (opt == 'a') r->add = optarg;
+    else if (opt == 'A') accept_handle(r, optarg);
+    else if (opt == 'j') {
+      if (scan_u64(optarg, strlen(optarg), 64, &r->workers) == -1 || !r->workers)
         die(EXIT_PERM, "-j wants a number of workers from 1 to 64");
-    } else if (opt == 'd') maildir = optarg;
-    else if (opt == 'u') uname = optarg;
-    else if (opt == 'k') keydir = optarg;
+    } else if (opt == 'd') r->maildir = optarg;
+    else if (opt == 'u') r->uname = optarg;
+    else if (opt == 'k') r->keydir = optarg;
     else die(EXIT_PERM, USAGE);
   }
   if (optind != argc) die(EXIT_PERM, USAGE);
+}
+
+/* identity: the mailbox, the key directory, and the user's keys */
+static void identity(struct run *r)
+{
+  struct passwd *pw;
   if (sodium_init() < 0) die(EXIT_TEMP, "unable to initialize libsodium");
   pw = getpwuid(getuid());
   if (!pw) die(EXIT_TEMP, "unable to find my account");
   /* the mailbox is the login name unless named: the inbox answers only to
    * the key registered for it, so naming another gains nothing */
-  if (!uname) uname = pw->pw_name;
-  if (!local_check(uname, strlen(uname))) die(EXIT_PERM, "%s is not a mailbox name", uname);
-  snprintf(user, sizeof user, "%s", uname);
-  uhome = getenv("HOME");
-  if (!uhome || !*uhome) uhome = pw->pw_dir;
-  if (keydir) snprintf(kdir, sizeof kdir, "%s", keydir);
-  else snprintf(kdir, sizeof kdir, "%s/.im2k", uhome);
-  kfd = open(kdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (kfd == -1) die_sys(EXIT_TEMP, "unable to open %s (make a key with im2k-keygen %s)", kdir, kdir);
-  if (keys_read(kfd, "secret", usk, 32) == -1) die_sys(EXIT_TEMP, "unable to read %s/secret", kdir);
-  if (crypto_scalarmult_base(upk, usk) != 0) die(EXIT_TEMP, "bad key in %s/secret", kdir);
-  /* one run at a time: a second one finds the lock taken and leaves */
-  snprintf(lock, sizeof lock, "%s/lock", kdir);
-  lfd = open(lock, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-  if (lfd == -1) die_sys(EXIT_TEMP, "unable to open %s", lock);
-  if (flock(lfd, LOCK_EX | LOCK_NB) == -1) {
+  if (!r->uname) r->uname = pw->pw_name;
+  if (!local_check(r->uname, strlen(r->uname))) die(EXIT_PERM, "%s is not a mailbox name", r->uname);
+  snprintf(user, sizeof user, "%s", r->uname);
+  r->uhome = getenv("HOME");
+  if (!r->uhome || !*r->uhome) r->uhome = pw->pw_dir;
+  if (r->keydir) snprintf(r->kdir, sizeof r->kdir, "%s", r->keydir);
+  else snprintf(r->kdir, sizeof r->kdir, "%s/.im2k", r->uhome);
+  r->kfd = open(r->kdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (r->kfd == -1)
+    die_sys(EXIT_TEMP, "unable to open %s (make a key with im2k-keygen %s)", r->kdir, r->kdir);
+  if (keys_read(r->kfd, "secret", usk, sizeof usk) == -1) die_sys(EXIT_TEMP, "unable to read %s/secret", r->kdir);
+  if (crypto_scalarmult_base(upk, usk) != 0) die(EXIT_TEMP, "bad key in %s/secret", r->kdir);
+}
+
+/* take_lock: one run at a time; 0 when another run holds the lock */
+static int take_lock(struct run *r)
+{
+  char lock[HOME_MAX + 32];
+  snprintf(lock, sizeof lock, "%s/lock", r->kdir);
+  r->lfd = open(lock, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  if (r->lfd == -1) die_sys(EXIT_TEMP, "unable to open %s", lock);
+  if (flock(r->lfd, LOCK_EX | LOCK_NB) == -1) {
     if (errno == EWOULDBLOCK) {
       if (verbose) printf("another im2k-pickup is running\n");
       return 0;
     }
     die_sys(EXIT_TEMP, "unable to lock %s", lock);
   }
-  if (add) known_add(kfd, kdir, add);
-  known_load(kfd, kdir);
+  return 1;
+}
+
+/* settings: the user's known senders, what to do with the others, the
+ * postage asked of them, and the Maildir */
+static void settings(struct run *r)
+{
+  int n;
+  if (r->add) known_add(r->kfd, r->kdir, r->add);
+  known_load(r->kfd, r->kdir);
   /* what to do with mail from unknown senders: hold (leave it listed at
    * the inbox, fetch nothing) or folder (fetch into the Unknown folder) */
-  r = ctl_line(kfd, "unknown", policy, sizeof policy);
-  if (r == -1) die_sys(EXIT_TEMP, "unable to read %s/unknown", kdir);
-  if (r == 0) snprintf(policy, sizeof policy, "hold");
-  if (strcmp(policy, "hold") && strcmp(policy, "folder"))
-    die(EXIT_TEMP, "%s/unknown: want hold or folder, not %s", kdir, policy);
+  n = ctl_line(r->kfd, "unknown", r->policy, sizeof r->policy);
+  if (n == -1) die_sys(EXIT_TEMP, "unable to read %s/unknown", r->kdir);
+  if (n == 0) snprintf(r->policy, sizeof r->policy, "hold");
+  if (strcmp(r->policy, "hold") && strcmp(r->policy, "folder"))
+    die(EXIT_TEMP, "%s/unknown: want hold or folder, not %s", r->kdir, r->policy);
   /* postage asked of unknown senders (told to the inbox with each LIST,
    * which tells the senders); mail from an unknown sender whose stamp is
    * worth that much is taken as from a known one */
-  if (ctl_uint(kfd, "postage", 0, STAMP_MAX, &postage) == -1)
-    die(EXIT_TEMP, "%s/postage: want the bits of postage asked of unknown senders, 0 to %d", kdir, STAMP_MAX);
-  if (!maildir) {
-    snprintf(mdpath, sizeof mdpath, "%s/Maildir", uhome);
-    maildir = mdpath;
+  if (ctl_uint(r->kfd, "postage", 0, STAMP_MAX, &postage) == -1)
+    die(EXIT_TEMP, "%s/postage: want the bits of postage asked of unknown senders, 0 to %d", r->kdir, STAMP_MAX);
+  if (!r->maildir) {
+    snprintf(r->mdpath, sizeof r->mdpath, "%s/Maildir", r->uhome);
+    r->maildir = r->mdpath;
   }
-  md = maildir_open(maildir);
-  if (md == -1) die_sys(EXIT_TEMP, "unable to open Maildir %s", maildir);
+  r->md = maildir_open(r->maildir);
+  if (r->md == -1) die_sys(EXIT_TEMP, "unable to open Maildir %s", r->maildir);
+}
 
+/* reach_inbox: this ISP's inbox, with the user's key; and a fresh key
+ * for fetches: senders' ISPs cannot link this run's fetches to the
+ * user's long-term key */
+static void reach_inbox(struct run *r)
+{
+  char home[HOME_MAX], me[256];
   hfd = home_open(home);
   if (hfd == -1) die_sys(EXIT_TEMP, "unable to open im2k home %s", home);
-  if (servers_me(hfd, me, &self) == -1)
+  if (servers_me(hfd, me, &r->self) == -1)
     die_sys(EXIT_TEMP, "unable to find this ISP (control/me) in %s/control/servers.cdb", home);
-  inbox_open(&self);
-  /* a fresh key for fetches: senders' ISPs cannot link this run's fetches
-   * to the user's long-term key */
+  inbox_open(&r->self);
   if (crypto_box_keypair(epk, esk) != 0) die(EXIT_TEMP, "unable to make a key");
+}
 
-  for (;;) {
-    struct msg_list_req q;
-    unsigned char body[PACKET_MAX], resp[PACKET_MAX];
-    const unsigned char *rb;
-    size_t rbl;
-    struct wr w;
-    struct rd rr;
-    int st, more, count, x;
-    snprintf(q.user, sizeof q.user, "%s", user);
-    q.cursor = cursor;
-    q.postage = (uint8_t)postage;
-    wr_init(&w, body, sizeof body);
-    msg_put_list_req(&w, &q);
-    if (udp_call(&inbox, KIND_LIST, body, w.pos, PACKET_MAX, resp, &rb, &rbl, CALL_MS) == -1)
-      die_sys(EXIT_TEMP, "no answer from the inbox at %s:%u", self.ip, self.inbox_port);
-    rd_init(&rr, rb, rbl);
-    st = rd_u8(&rr);
-    if (st == MSG_DENIED)
-      die(EXIT_TEMP, "the inbox does not know this key for %s: register %s/public in control/users", user, kdir);
-    if (st != MSG_OK) die(EXIT_TEMP, "the inbox refused the list (code %d)", st);
-    more = rd_u8(&rr);
-    count = rd_u8(&rr);
-    for (x = 0; x < count; x++) {
-      struct entry e;
-      e.seq = rd_u64(&rr);
-      if (msg_get_note(&rr, &e.n) == -1) die(EXIT_TEMP, "the inbox sent a damaged list");
-      e.worth = rd_u8(&rr);
-      if (rr.err) die(EXIT_TEMP, "the inbox sent a damaged list");
-      if (nents == cap) {
-        struct entry *y;
-        cap = cap ? 2 * cap : 16;
-        y = realloc(ents, cap * sizeof *y);
-        if (!y) die_nomem();
-        ents = y;
-      }
-      ents[nents++] = e;
-      cursor = e.seq;
-    }
-    if (!more || count == 0) break;
+/* list_page: one LIST answer from cursor on, its entries kept and cursor
+ * moved past them; 1 when more may follow */
+static int list_page(struct run *r, uint64_t *cursor)
+{
+  struct msg_list_req q;
+  struct msg_list_ans a;
+  unsigned char body[PACKET_MAX], resp[PACKET_MAX];
+  const unsigned char *rb;
+  size_t rbl;
+  struct wr w;
+  struct rd rr;
+  int x;
+  snprintf(q.user, sizeof q.user, "%s", user);
+  q.cursor = *cursor;
+  q.postage = (uint8_t)postage;
+  wr_init(&w, body, sizeof body);
+  msg_put_list_req(&w, &q);
+  if (udp_call(&inbox, KIND_LIST, body, w.pos, PACKET_MAX, resp, &rb, &rbl, CALL_MS) == -1)
+    die_sys(EXIT_TEMP, "no answer from the inbox at %s:%u", r->self.ip, r->self.inbox_port);
+  rd_init(&rr, rb, rbl);
+  if (msg_get_list_ans(&rr, &a) == -1) die(EXIT_TEMP, "the inbox sent a damaged list");
+  if (a.status == MSG_DENIED)
+    die(EXIT_TEMP, "the inbox does not know this key for %s: register %s/public in control/users", user, r->kdir);
+  if (a.status != MSG_OK) die(EXIT_TEMP, "the inbox refused the list (code %d)", a.status);
+  for (x = 0; x < a.count; x++) {
+    struct msg_list_entry le;
+    struct entry *e;
+    if (msg_get_list_entry(&rr, &le) == -1) die(EXIT_TEMP, "the inbox sent a damaged list");
+    if (grow_array(&r->ents, &r->cap, r->nents + 1, sizeof *r->ents, 16) == -1) die_nomem();
+    e = &r->ents[r->nents++];
+    e->seq = le.seq;
+    e->n = le.note;
+    e->worth = le.worth;
+    *cursor = le.seq;
   }
-  udp_client_close(&inbox);
+  return a.more && a.count;
+}
 
-  jobs = calloc(nents ? nents : 1, sizeof *jobs);
-  if (!jobs) die_nomem();
-  for (i = 0; i < nents; i++) {
-    int ok = is_known(ents[i].n.sender) || (postage && ents[i].worth >= postage);
-    for (k = 0; !ok && k < naccept; k++)
-      if (!memcmp(accept[k], ents[i].n.handle, MSG_HANDLE)) ok = 1;
-    if (listonly) {
+/* list_inbox: every notification the inbox holds for the user */
+static void list_inbox(struct run *r)
+{
+  uint64_t cursor = 0;
+  while (list_page(r, &cursor)) {}
+  udp_client_close(&inbox);
+}
+
+/* wanted: from a known sender, with postage enough, or named with -A */
+static int wanted(const struct run *r, const struct entry *e)
+{
+  unsigned k;
+  if (is_known(e->n.sender) || (postage && e->worth >= postage)) return 1;
+  for (k = 0; k < r->naccept; k++)
+    if (!memcmp(r->accept[k], e->n.handle, MSG_HANDLE)) return 1;
+  return 0;
+}
+
+/* choose: a job for each message to fetch, into the Maildir or (from
+ * unknown senders, when not held) the Unknown folder; with -l, print
+ * the messages that are not wanted instead */
+static void choose(struct run *r)
+{
+  size_t i;
+  r->jobs = calloc(r->nents ? r->nents : 1, sizeof *r->jobs);
+  if (!r->jobs) die_nomem();
+  for (i = 0; i < r->nents; i++) {
+    const struct entry *e = &r->ents[i];
+    int ok = wanted(r, e);
+    if (r->listonly) {
       char hx[2 * MSG_HANDLE + 1];
       if (ok) continue;
-      hex_encode(hx, ents[i].n.handle, MSG_HANDLE);
-      printf("%s %s %llu\n", hx, ents[i].n.sender, (unsigned long long)ents[i].n.size);
+      hex_encode(hx, e->n.handle, MSG_HANDLE);
+      printf("%s %s %llu\n", hx, e->n.sender, (unsigned long long)e->n.size);
       continue;
     }
-    if (!ok && !strcmp(policy, "hold")) {
-      nheld++;
+    if (!ok && !strcmp(r->policy, "hold")) {
+      r->nheld++;
       continue;
     }
-    if (!ok && ufd == -1) {
-      ufd = folder(md, maildir, "Unknown");
-      if (ufd == -1) die_sys(EXIT_TEMP, "unable to open the folder %s/.Unknown", maildir);
+    if (!ok && r->ufd == -1) {
+      r->ufd = folder(r->md, r->maildir, "Unknown");
+      if (r->ufd == -1) die_sys(EXIT_TEMP, "unable to open the folder %s/.Unknown", r->maildir);
     }
-    jobs[njobs].e = &ents[i];
-    jobs[njobs].md = ok ? md : ufd;
-    njobs++;
+    r->jobs[r->njobs].e = e;
+    r->jobs[r->njobs].md = ok ? r->md : r->ufd;
+    r->njobs++;
   }
-  if (!listonly) {
-    if (verbose && nheld) printf("%lu messages from unknown senders held (see im2k-pickup -l)\n", (unsigned long)nheld);
-    temp = run(jobs, njobs, (unsigned)workers, &self);
-    if (lists(md, maildir, kfd, kdir)) temp = 1;
-  }
-  free(jobs);
-  free(ents);
+}
+
+/* fetch_all: every job, then every list followed; 0, or 1 when any
+ * failed for now */
+static int fetch_all(struct run *r)
+{
+  int temp;
+  if (verbose && r->nheld)
+    printf("%lu messages from unknown senders held (see im2k-pickup -l)\n", (unsigned long)r->nheld);
+  temp = run(r->jobs, r->njobs, (unsigned)r->workers, &r->self);
+  if (lists(r->md, r->maildir, r->kfd, r->kdir)) temp = 1;
+  return temp;
+}
+
+/* finish: memory freed, secrets wiped, output flushed */
+static void finish(struct run *r)
+{
+  free(r->jobs);
+  free(r->ents);
   free(known);
   sodium_memzero(usk, sizeof usk);
   sodium_memzero(esk, sizeof esk);
   if (fflush(stdout) == EOF || ferror(stdout)) die_sys(EXIT_TEMP, "unable to write output");
+}
+
+int main(int argc, char **argv)
+{
+  struct run r;
+  int temp = 0;
+
+  die_prog = "im2k-pickup";
+  signal(SIGPIPE, SIG_IGN);
+  memset(&r, 0, sizeof r);
+  r.workers = 4;
+  r.ufd = -1;
+  options(&r, argc, argv);
+  identity(&r);
+  if (!take_lock(&r)) return 0;
+  settings(&r);
+  reach_inbox(&r);
+  list_inbox(&r);
+  choose(&r);
+  if (!r.listonly) temp = fetch_all(&r);
+  finish(&r);
   return temp ? EXIT_TEMP : 0;
 }
