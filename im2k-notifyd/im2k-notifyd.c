@@ -24,6 +24,10 @@
 #include "file.h"
 #include "hex.h"
 #include "home.h"
+#include "htab.h"
+#include "grow.h"
+#include "backoff.h"
+#include "prioq.h"
 #include "job.h"
 #include "keys.h"
 #include "smtpc.h"
@@ -57,7 +61,6 @@
 #define RTO_FIRST 1000
 #define RTO_MAX (3600 * 1000)
 #define RENOTIFY_MAX ((int64_t)24 * 3600 * 1000)
-#define NOWHERE ((size_t)-1)
 
 struct jobrec;
 
@@ -65,12 +68,11 @@ struct rs {
   struct jobrec *job;
   struct status_rec st;
   unsigned char rh[16];   /* BLAKE2b-128 of the address: confirmation names */
-  int64_t due;            /* monotonic ms; -1: nothing to send */
+  struct prioq_node q;    /* due: monotonic ms; -1: nothing to send */
   int64_t rto;            /* next wait if this send goes unanswered */
   int64_t renotify;       /* next wait after an acknowledgement */
-  size_t hidx;            /* place in the heap, or NOWHERE */
   long slot;              /* its request awaiting an answer, or -1 */
-  struct rs *hnext;       /* chain in the (handle, rh) table */
+  uint32_t id, hnext;     /* its id, and chain, in the (handle, rh) table */
   int relaying;           /* an im2k-remote runs for it */
   int dnsfail;            /* its last lookup failed (said in the log) */
   uint64_t stamp;         /* postage for this recipient (see stamp.h) */
@@ -124,7 +126,7 @@ static struct keycache *kc;
 static struct jobrec *jobs;
 static struct inflight *fl;
 static struct peer *peers;
-static size_t npeers;
+static size_t npeers, peerscap;
 static uint64_t renotify_s = 1800, lifetime_s = 604800;
 static uint64_t remote_max = 20, smtpretry_s = 60, postage_max = 24;
 /* the stamps to find, one at a time, a slice of STAMP_SLICE tries per
@@ -139,124 +141,71 @@ static struct discover *disc;
 static char bindir[HOME_MAX];
 static unsigned long sent_total, acked_total;
 
-/* the heap of recipients by due time */
-static struct rs **heap;
-static size_t hn, hcap;
-
-static void hswap(size_t a, size_t b)
-{
-  struct rs *t = heap[a];
-  heap[a] = heap[b];
-  heap[b] = t;
-  heap[a]->hidx = a;
-  heap[b]->hidx = b;
-}
-
-static void hup(size_t i)
-{
-  while (i && heap[(i - 1) / 2]->due > heap[i]->due) {
-    hswap(i, (i - 1) / 2);
-    i = (i - 1) / 2;
-  }
-}
-
-static void hdown(size_t i)
-{
-  for (;;) {
-    size_t l = 2 * i + 1, m = i;
-    if (l < hn && heap[l]->due < heap[m]->due) m = l;
-    if (l + 1 < hn && heap[l + 1]->due < heap[m]->due) m = l + 1;
-    if (m == i) return;
-    hswap(i, m);
-    i = m;
-  }
-}
-
-static void unsched(struct rs *r)
-{
-  size_t i = r->hidx;
-  if (i == NOWHERE) return;
-  r->hidx = NOWHERE;
-  if (i == --hn) return;
-  heap[i] = heap[hn];
-  heap[i]->hidx = i;
-  hup(i);
-  hdown(heap[i]->hidx);
-}
+/* the recipients by due time */
+static struct prioq heap;
 
 /* sched: send to r at due (monotonic ms); -1 takes it off the heap */
 static void sched(struct rs *r, int64_t due)
 {
-  unsched(r);
-  r->due = due;
-  if (due < 0) return;
-  if (hn == hcap) {
-    size_t cap = hcap ? 2 * hcap : 1024;
-    struct rs **h = realloc(heap, cap * sizeof *h);
-    if (!h) die_nomem();
-    heap = h;
-    hcap = cap;
-  }
-  heap[hn] = r;
-  r->hidx = hn++;
-  hup(r->hidx);
+  if (prioq_set(&heap, &r->q, due) == -1) die_nomem();
 }
 
-/* the table from (handle, address hash) to recipient */
-static struct rs **tab;
-static size_t tabn, tabcount;
+/* the recipients by id, for the table from (handle, address hash) to
+ * recipient: the table holds ids, the links live in the recipients.
+ * freeids has room for every id byid has, so that giving one back never
+ * needs memory. */
+static struct rs **byid;
+static uint32_t *freeids;
+static size_t nbyid, byidcap, nfree, freecap;
+static struct htab tab;
 
-static size_t tslot(const unsigned char *handle, const unsigned char *rh)
+static uint64_t rshash(const unsigned char *handle, const unsigned char *rh)
 {
   uint64_t a, b;
   memcpy(&a, rh, 8);
   memcpy(&b, handle + 8, 8);
-  return (size_t)((a ^ (b * 0x9E3779B97F4A7C15ull)) & (tabn - 1));
+  return a ^ (b * 0x9E3779B97F4A7C15ull);
 }
 
+static uint32_t *tlink(void *ctx, uint32_t id)
+{
+  (void)ctx;
+  return &byid[id]->hnext;
+}
+
+static uint64_t thash(void *ctx, uint32_t id)
+{
+  (void)ctx;
+  return rshash(byid[id]->job->j.handle, byid[id]->rh);
+}
+
+/* tadd: r gets an id and goes into the table */
 static void tadd(struct rs *r)
 {
-  size_t i;
-  if (tabcount + 1 > tabn / 2) {
-    size_t n = tabn ? 2 * tabn : 4096, old = tabn;
-    struct rs **o = tab;
-    tab = calloc(n, sizeof *tab);
-    if (!tab) die_nomem();
-    tabn = n;
-    for (i = 0; i < old; i++)
-      while (o[i]) {
-        struct rs *x = o[i];
-        size_t k;
-        o[i] = x->hnext;
-        k = tslot(x->job->j.handle, x->rh);
-        x->hnext = tab[k];
-        tab[k] = x;
-      }
-    free(o);
+  if (nfree) r->id = freeids[--nfree];
+  else {
+    if (nbyid == HTAB_NONE || grow_array(&byid, &byidcap, nbyid + 1, sizeof *byid, 1024) == -1 ||
+        grow_array(&freeids, &freecap, byidcap, sizeof *freeids, 1024) == -1)
+      die_nomem();
+    r->id = (uint32_t)nbyid++;
   }
-  i = tslot(r->job->j.handle, r->rh);
-  r->hnext = tab[i];
-  tab[i] = r;
-  tabcount++;
+  byid[r->id] = r;
+  if (htab_insert(&tab, r->id, rshash(r->job->j.handle, r->rh)) == -1) die_nomem();
 }
 
 static void tdel(struct rs *r)
 {
-  struct rs **p = &tab[tslot(r->job->j.handle, r->rh)];
-  for (; *p; p = &(*p)->hnext)
-    if (*p == r) {
-      *p = r->hnext;
-      tabcount--;
-      return;
-    }
+  if (htab_delete(&tab, r->id, rshash(r->job->j.handle, r->rh)) == -1) return;
+  byid[r->id] = NULL;
+  freeids[nfree++] = r->id;
 }
 
 static struct rs *tfind(const unsigned char *handle, const unsigned char *rh)
 {
-  struct rs *r;
-  if (!tabn) return NULL;
-  for (r = tab[tslot(handle, rh)]; r; r = r->hnext)
-    if (!memcmp(r->rh, rh, 16) && !memcmp(r->job->j.handle, handle, JOB_HANDLE)) return r;
+  uint32_t id;
+  for (id = htab_first(&tab, rshash(handle, rh)); id != HTAB_NONE; id = byid[id]->hnext)
+    if (!memcmp(byid[id]->rh, rh, 16) && !memcmp(byid[id]->job->j.handle, handle, JOB_HANDLE))
+      return byid[id];
   return NULL;
 }
 
@@ -299,7 +248,7 @@ static void finish(struct jobrec *jr)
     if (*p == jr) { *p = jr->next; break; }
   for (i = 0; i < jr->j.nrcpt; i++) {
     if (jr->r[i].slot >= 0) fl[jr->r[i].slot].rs = NULL;
-    unsched(&jr->r[i]);
+    prioq_del(&heap, &jr->r[i].q);
     tdel(&jr->r[i]);
     free(jr->r[i].st.reply);
   }
@@ -387,7 +336,7 @@ static void load(const char *dir, const char *name)
   for (i = 0, k = 0; i < jr->j.nrcpt; i++) {
     struct rs *r = &jr->r[i];
     r->job = jr;
-    r->hidx = NOWHERE;
+    prioq_node_init(&r->q);
     r->slot = -1;
     r->st.state = STATUS_QUEUED;
     snprintf(r->st.rcpt, sizeof r->st.rcpt, "%s", jr->j.rcpt[i]);
@@ -521,13 +470,8 @@ static void confirmations(void)
     int fetched = n == 2 * JOB_HANDLE + 1 + 32 + 2 && !strcmp(de->d_name + n - 2, ".f");
     struct rs *r;
     if (de->d_name[0] == '.') continue;
-    if (nd == cap) {
-      char **x;
-      cap = cap ? 2 * cap : 64;
-      x = realloc(done, cap * sizeof *x);
-      if (!x) break; /* the rest waits for the next scan */
-      done = x;
-    }
+    if (grow_array(&done, &cap, nd + 1, sizeof *done, 64) == -1)
+      break; /* the rest waits for the next scan */
     if ((n != 2 * JOB_HANDLE + 1 + 32 && !fetched) || de->d_name[2 * JOB_HANDLE] != '.' ||
         hex_decode(h, JOB_HANDLE, de->d_name, 2 * JOB_HANDLE) == -1 ||
         hex_decode(rh, 16, de->d_name + 2 * JOB_HANDLE + 1, 32) == -1) {
@@ -588,11 +532,7 @@ static struct peer *peer(const struct sockaddr_in *sa, const unsigned char spk[3
     if (peers[i].sa.sin_addr.s_addr == sa->sin_addr.s_addr && peers[i].sa.sin_port == sa->sin_port &&
         !sodium_memcmp(peers[i].k, k, PACKET_KEY))
       return &peers[i];
-  if (npeers % 64 == 0) {
-    struct peer *x = realloc(peers, (npeers + 64) * sizeof *x);
-    if (!x) return NULL;
-    peers = x;
-  }
+  if (grow_array(&peers, &peerscap, npeers + 1, sizeof *peers, 64) == -1) return NULL;
   peers[npeers].sa = *sa;
   memcpy(peers[npeers].k, k, PACKET_KEY);
   sodium_memzero(k, sizeof k);
@@ -699,7 +639,7 @@ static void remote_done(struct remote *x)
     info("deferred %s %s: %s", jr->name, r->st.rcpt, x->buf + 1);
     if (!status_final(r->st.state)) {
       sched(r, now_ms() + r->smtpwait);
-      r->smtpwait = r->smtpwait * 2 < RTO_MAX ? r->smtpwait * 2 : RTO_MAX;
+      r->smtpwait = backoff_next(r->smtpwait, RTO_MAX);
     }
   }
   *x = remotes[--nremotes];
@@ -808,7 +748,7 @@ static void send_note(struct rs *r, int64_t now)
     if (errno != EAGAIN) {
       warn_sys("unable to read the entry of %s in control/servers.cdb", dom);
       sched(r, now + r->rto);
-      r->rto = r->rto * 2 < RTO_MAX ? r->rto * 2 : RTO_MAX;
+      r->rto = backoff_next(r->rto, RTO_MAX);
       return;
     }
     /* DNS failed: asked again when the failure leaves the cache; said
@@ -853,7 +793,7 @@ static void send_note(struct rs *r, int64_t now)
   r->st.last = (int64_t)time(NULL);
   r->job->dirty = 1;
   sched(r, now + r->rto);
-  r->rto = r->rto * 2 < RTO_MAX ? r->rto * 2 : RTO_MAX;
+  r->rto = backoff_next(r->rto, RTO_MAX);
 }
 
 static void answer(const unsigned char *p, size_t n, const struct sockaddr_in *from)
@@ -888,7 +828,7 @@ static void answer(const unsigned char *p, size_t n, const struct sockaddr_in *f
       if (rs->st.state == STATUS_QUEUED) rs_set(rs, STATUS_NOTIFIED);
       rs->rto = RTO_FIRST;
       sched(rs, now + rs->renotify);
-      rs->renotify = rs->renotify * 2 < RENOTIFY_MAX ? rs->renotify * 2 : RENOTIFY_MAX;
+      rs->renotify = backoff_next(rs->renotify, RENOTIFY_MAX);
       {
         /* held, and the recipient asks unknown senders for postage: pay
          * it (up to control/postagemax) and notify again with the stamp,
@@ -928,8 +868,9 @@ static void tick(void)
   time_t wall = time(NULL);
   struct jobrec *jr, *next;
   int burst = 0;
-  while (hn && heap[0]->due <= now && burst++ < BURST) {
-    struct rs *r = heap[0];
+  struct prioq_node *q;
+  while ((q = prioq_min(&heap)) && q->due <= now && burst++ < BURST) {
+    struct rs *r = PRIOQ_OBJ(q, struct rs, q);
     struct jobrec *j = r->job;
     if (wall > j->j.time && (uint64_t)(wall - j->j.time) > lifetime_s) {
       rs_set(r, STATUS_GAVEUP);
@@ -954,15 +895,16 @@ static void stats(void)
   int64_t now = now_ms();
   if (now - last < 60000) return;
   last = now;
-  if (hn || sent_total)
-    info("pending %zu, sent %lu, acknowledged %lu", hn, sent_total, acked_total);
+  if (prioq_count(&heap) || sent_total)
+    info("pending %zu, sent %lu, acknowledged %lu", prioq_count(&heap), sent_total, acked_total);
 }
 
 static int64_t nextdue(void)
 {
   int64_t cap = now_ms() + 1000;
-  if (!hn) return cap;
-  return heap[0]->due < cap ? heap[0]->due : cap;
+  struct prioq_node *q = prioq_min(&heap);
+  if (!q) return cap;
+  return q->due < cap ? q->due : cap;
 }
 
 int main(void)
@@ -1028,6 +970,8 @@ int main(void)
   if (mkdirat(qfd, "bad", 0700) == -1 && errno != EEXIST) warn_sys("unable to create queue/job/bad");
   info("notifying for %s from %s", me, self.ip);
 
+  prioq_init(&heap);
+  htab_init(&tab, 4096, 1, tlink, thash, NULL);
   scan("cur");
   scan("new");
   confirmations();
