@@ -121,7 +121,7 @@ struct peer {
 
 static char home[HOME_MAX];
 static int hfd, qfd, sfd, cfd, ufd, tfd;
-static unsigned char pk[32], tokenkey[TOKEN_KEY];
+static unsigned char pk[PACKET_KEY], tokenkey[TOKEN_KEY];
 static struct keycache *kc;
 static struct jobrec *jobs;
 static struct inflight *fl;
@@ -523,7 +523,7 @@ static void confirmations(void)
 
 
 /* peer: the key for this address and server key, kept for answers */
-static struct peer *peer(const struct sockaddr_in *sa, const unsigned char spk[32])
+static struct peer *peer(const struct sockaddr_in *sa, const unsigned char spk[PACKET_KEY])
 {
   size_t i;
   unsigned char k[PACKET_KEY];
@@ -714,60 +714,60 @@ static int routed(const char *domain, int64_t now)
   return routes.p && smtpc_routed(routes.p, routes.n, domain);
 }
 
-static void send_note(struct rs *r, int64_t now)
+/* lookup_failed: r's domain could not be looked up now (errno says why) */
+static void lookup_failed(struct rs *r, const char *dom, int64_t now)
 {
-  struct msg_note n;
-  struct discover_answer a;
-  struct inflight *f;
-  struct peer *pe;
-  struct sockaddr_in sa;
-  unsigned char body[PACKET_MAX], pkt[PACKET_MAX], reqid[PACKET_REQID];
-  struct wr w;
+  if (errno == ENOENT) { /* no table: nothing can be checked */
+    warn_sys("unable to open control/servers.cdb");
+    sched(r, now + 10000);
+    return;
+  }
+  if (errno != EAGAIN) {
+    warn_sys("unable to read the entry of %s in control/servers.cdb", dom);
+    sched(r, now + r->rto);
+    r->rto = backoff_next(r->rto, RTO_MAX);
+    return;
+  }
+  /* DNS failed: asked again when the failure leaves the cache; said
+   * once per recipient until it is found */
+  if (!r->dnsfail)
+    warn("unable to find the server of %s: DNS did not answer; will try again", r->st.rcpt);
+  r->dnsfail = 1;
+  sched(r, now + (int64_t)DISCOVER_FAIL_TTL * 1000);
+}
+
+/* route: 1 and a, the im2k server of r's domain; 0 when r goes over SMTP
+ * instead, or waits (relayed or rescheduled here) */
+static int route(struct rs *r, struct discover_answer *a, int64_t now)
+{
   const char *dom = addr_domain(r->st.rcpt);
-  int len;
-  if (r->slot >= 0) { fl[r->slot].rs = NULL; r->slot = -1; } /* a resend replaces it */
   if (routed(dom, now)) {
     int listed = discover_listed(disc, dom, now);
     if (listed == -1) {
       warn_sys("unable to open control/servers.cdb");
       sched(r, now + 10000);
-      return;
+      return 0;
     }
-    if (!listed) { relay(r, now); return; } /* the operator says: over SMTP */
+    if (!listed) { relay(r, now); return 0; } /* the operator says: over SMTP */
   }
-  switch (discover_server(disc, dom, &a, now)) {
+  switch (discover_server(disc, dom, a, now)) {
   case DISCOVER_FOUND: break;
-  case DISCOVER_WAIT: sched(r, now + 100); return; /* asking DNS */
-  case DISCOVER_SMTP: r->dnsfail = 0; relay(r, now); return;
-  case DISCOVER_FAILED:
-    if (errno == ENOENT) { /* no table: nothing can be checked */
-      warn_sys("unable to open control/servers.cdb");
-      sched(r, now + 10000);
-      return;
-    }
-    if (errno != EAGAIN) {
-      warn_sys("unable to read the entry of %s in control/servers.cdb", dom);
-      sched(r, now + r->rto);
-      r->rto = backoff_next(r->rto, RTO_MAX);
-      return;
-    }
-    /* DNS failed: asked again when the failure leaves the cache; said
-     * once per recipient until it is found */
-    if (!r->dnsfail)
-      warn("unable to find the server of %s: DNS did not answer; will try again", r->st.rcpt);
-    r->dnsfail = 1;
-    sched(r, now + (int64_t)DISCOVER_FAIL_TTL * 1000);
-    return;
+  case DISCOVER_WAIT: sched(r, now + 100); return 0; /* asking DNS */
+  case DISCOVER_SMTP: r->dnsfail = 0; relay(r, now); return 0;
+  case DISCOVER_FAILED: lookup_failed(r, dom, now); return 0;
   }
   r->dnsfail = 0;
-  if (a.postage > r->stampbits && a.postage <= postage_max) {
-    /* the receiver's record says what it asks of strangers: pay first */
-    stamp_queue(r, a.postage);
-    return;
-  }
-  udp_addr(&sa, a.s.ip, a.s.inbox_port);
-  pe = peer(&sa, a.s.pk);
-  if (!pe) { sched(r, now + 1000); return; }
+  return 1;
+}
+
+/* seal: r's NOTIFY request for the peer whose key is k, in pkt; its
+ * length and request id, or -1 when it cannot be made */
+static int seal(const struct rs *r, const unsigned char k[PACKET_KEY], unsigned char pkt[PACKET_MAX],
+                unsigned char reqid[PACKET_REQID])
+{
+  struct msg_note n;
+  unsigned char body[PACKET_MAX];
+  struct wr w;
   snprintf(n.sender, sizeof n.sender, "%s", r->job->j.sender);
   snprintf(n.rcpt, sizeof n.rcpt, "%s", r->st.rcpt);
   memcpy(n.handle, r->job->j.handle, MSG_HANDLE);
@@ -776,14 +776,16 @@ static void send_note(struct rs *r, int64_t now)
   token_make(n.token, tokenkey, n.handle, n.rcpt);
   wr_init(&w, body, PACKET_QBODY_MAX);
   msg_put_note(&w, &n);
-  if (r->stampbits) wr_u64(&w, r->stamp);
-  if (w.err) { rs_set(r, STATUS_FAILED); return; }
-  len = packet_seal_request(pkt, KIND_NOTIFY, pk, pe->k, body, w.pos, 0, reqid);
-  if (len == -1) { rs_set(r, STATUS_FAILED); return; }
-  if (sendto(ufd, pkt, (size_t)len, 0, (struct sockaddr *)&sa, sizeof sa) == -1 &&
-      errno != EAGAIN && errno != ENOBUFS)
-    warn_sys("unable to send to %s:%u", a.s.ip, a.s.inbox_port);
-  f = &fl[get_u16(reqid)];
+  if (r->stampbits) msg_put_stamp(&w, r->stamp);
+  if (w.err) return -1;
+  return packet_seal_request(pkt, KIND_NOTIFY, pk, k, body, w.pos, 0, reqid);
+}
+
+/* sent: r's request reqid awaits its answer; sent again after the
+ * timeout unless an answer comes first */
+static void sent(struct rs *r, const unsigned char reqid[PACKET_REQID], int64_t now)
+{
+  struct inflight *f = &fl[get_u16(reqid)];
   if (f->rs) f->rs->slot = -1;
   memcpy(f->reqid, reqid, PACKET_REQID);
   f->rs = r;
@@ -796,14 +798,87 @@ static void send_note(struct rs *r, int64_t now)
   r->rto = backoff_next(r->rto, RTO_MAX);
 }
 
+/* notify: r's note, sealed for the server a names, sent to it */
+static void notify(struct rs *r, const struct discover_answer *a, int64_t now)
+{
+  unsigned char pkt[PACKET_MAX], reqid[PACKET_REQID];
+  struct sockaddr_in sa;
+  struct peer *pe;
+  int len;
+  udp_addr(&sa, a->s.ip, a->s.inbox_port);
+  pe = peer(&sa, a->s.pk);
+  if (!pe) { sched(r, now + 1000); return; }
+  len = seal(r, pe->k, pkt, reqid);
+  if (len == -1) { rs_set(r, STATUS_FAILED); return; }
+  if (sendto(ufd, pkt, (size_t)len, 0, (struct sockaddr *)&sa, sizeof sa) == -1 &&
+      errno != EAGAIN && errno != ENOBUFS)
+    warn_sys("unable to send to %s:%u", a->s.ip, a->s.inbox_port);
+  sent(r, reqid, now);
+}
+
+static void send_note(struct rs *r, int64_t now)
+{
+  struct discover_answer a;
+  if (r->slot >= 0) { fl[r->slot].rs = NULL; r->slot = -1; } /* a resend replaces it */
+  if (!route(r, &a, now)) return;
+  if (a.postage > r->stampbits && a.postage <= postage_max) {
+    /* the receiver's record says what it asks of strangers: pay first */
+    stamp_queue(r, a.postage);
+    return;
+  }
+  notify(r, &a, now);
+}
+
+/* fail: r refused for good */
+static void fail(struct rs *r)
+{
+  rs_set(r, STATUS_FAILED);
+  if (r->job->nfinal == r->job->j.nrcpt) finish(r->job);
+}
+
+/* acked: the inbox has r's note; bits: what the recipient asks of
+ * senders it does not know (0: nothing) */
+static void acked(struct rs *r, unsigned bits, int64_t now)
+{
+  acked_total++;
+  if (r->st.state == STATUS_QUEUED) rs_set(r, STATUS_NOTIFIED);
+  r->rto = RTO_FIRST;
+  sched(r, now + r->renotify);
+  r->renotify = backoff_next(r->renotify, RENOTIFY_MAX);
+  /* held, and the recipient asks unknown senders for postage: pay it (up
+   * to control/postagemax) and notify again with the stamp, so that the
+   * mail is not left among the unknown */
+  if (bits > r->stampbits && bits <= postage_max) stamp_queue(r, bits);
+}
+
+/* postage: the inbox takes r's note only with a stamp worth bits */
+static void postage(struct rs *r, unsigned bits, int64_t now)
+{
+  char why[160];
+  if (bits <= r->stampbits) { /* a stamp it does not take: later, as TEMP */
+    sched(r, now + r->rto);
+    return;
+  }
+  if (bits <= postage_max) { stamp_queue(r, bits); return; }
+  snprintf(why, sizeof why, "the receiver's ISP asks for postage of %u bits; control/postagemax pays at most %u",
+           bits, (unsigned)postage_max);
+  info("refused %s %s: %s", r->job->name, r->st.rcpt, why);
+  (void)status_reply(&r->st, why);
+  fail(r);
+}
+
+/* answer: a packet on the socket, taken if it answers a request awaited.
+ * A damaged answer is as none: the request is sent again on schedule. */
 static void answer(const unsigned char *p, size_t n, const struct sockaddr_in *from)
 {
   unsigned char plain[PACKET_MAX], reqid[PACKET_REQID];
   const unsigned char *body = NULL;
   size_t bl = 0, i;
   struct rd r;
-  int64_t now = now_ms();
+  struct msg_notify_ans a;
   struct inflight *f = NULL;
+  struct rs *rs;
+  int64_t now = now_ms();
   /* the answer opens under the key of a peer at its source address (two
    * domains may share an address with different keys) */
   for (i = 0; i < npeers && !f; i++) {
@@ -814,50 +889,18 @@ static void answer(const unsigned char *p, size_t n, const struct sockaddr_in *f
     if (!f->rs || memcmp(f->reqid, reqid, PACKET_REQID)) return; /* no longer awaited */
   }
   if (!f) return;
-  {
-    struct rs *rs = f->rs;
-    int st;
-    f->rs = NULL;
-    rs->slot = -1;
-    rd_init(&r, body, bl);
-    st = rd_u8(&r);
-    if (r.err) return;
-    if (status_final(rs->st.state)) return;
-    if (st == MSG_OK) {
-      acked_total++;
-      if (rs->st.state == STATUS_QUEUED) rs_set(rs, STATUS_NOTIFIED);
-      rs->rto = RTO_FIRST;
-      sched(rs, now + rs->renotify);
-      rs->renotify = backoff_next(rs->renotify, RENOTIFY_MAX);
-      {
-        /* held, and the recipient asks unknown senders for postage: pay
-         * it (up to control/postagemax) and notify again with the stamp,
-         * so that the mail is not left among the unknown */
-        unsigned want = rd_u8(&r);
-        if (!r.err && want > rs->stampbits && want <= postage_max && want <= STAMP_MAX)
-          stamp_queue(rs, want);
-      }
-    } else if (st == MSG_TEMP) {
-      sched(rs, now + rs->rto);
-    } else if (st == MSG_POSTAGE) {
-      unsigned bits = rd_u8(&r);
-      if (r.err || bits == 0 || bits > STAMP_MAX || bits <= rs->stampbits) {
-        sched(rs, now + rs->rto); /* a stamp it does not take: later, as TEMP */
-      } else if (bits > postage_max) {
-        char why[160];
-        snprintf(why, sizeof why, "the receiver's ISP asks for postage of %u bits; control/postagemax pays at most %u",
-                 bits, (unsigned)postage_max);
-        info("refused %s %s: %s", rs->job->name, rs->st.rcpt, why);
-        (void)status_reply(&rs->st, why);
-        rs_set(rs, STATUS_FAILED);
-        if (rs->job->nfinal == rs->job->j.nrcpt) finish(rs->job);
-      } else
-        stamp_queue(rs, bits);
-    } else {
-      info("refused %s %s (code %d)", rs->job->name, rs->st.rcpt, st);
-      rs_set(rs, STATUS_FAILED);
-      if (rs->job->nfinal == rs->job->j.nrcpt) finish(rs->job);
-    }
+  rd_init(&r, body, bl);
+  if (msg_get_notify_ans(&r, &a) == -1) return;
+  rs = f->rs;
+  f->rs = NULL;
+  rs->slot = -1;
+  if (status_final(rs->st.state)) return;
+  if (a.status == MSG_OK) acked(rs, a.bits, now);
+  else if (a.status == MSG_TEMP) sched(rs, now + rs->rto);
+  else if (a.status == MSG_POSTAGE) postage(rs, a.bits, now);
+  else {
+    info("refused %s %s (code %d)", rs->job->name, rs->st.rcpt, a.status);
+    fail(rs);
   }
 }
 
