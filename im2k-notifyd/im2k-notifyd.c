@@ -285,35 +285,32 @@ static struct jobrec *findjob(const unsigned char *handle)
   return NULL;
 }
 
-/* load: a job from dir/name into memory, with its saved status */
-static void load(const char *dir, const char *name)
+/* readjob: the job in dir/name, checked; NULL when it is not there to
+ * be loaded (said in the log, and a bad one moved aside) */
+static struct jobrec *readjob(const char *dir, const char *name)
 {
   char path[300];
   unsigned char *p;
-  size_t n, i, k;
+  size_t n;
   struct stat st;
   struct jobrec *jr;
-  struct status_rec *sv = NULL;
-  size_t ns = 0;
   int fd;
-  int64_t now = now_ms();
-  if (strlen(name) != 2 * JOB_HANDLE) return; /* not a job name */
   snprintf(path, sizeof path, "%s/%s", dir, name);
   fd = openat(qfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd == -1) { warn_sys("unable to open job %s", name); return; }
+  if (fd == -1) { warn_sys("unable to open job %s", name); return NULL; }
   if (fstat(fd, &st) == -1 || file_read_fd(fd, JOB_FILE_MAX, &p, &n) == -1) {
     warn_sys("unable to read job %s", name);
     close(fd);
-    return;
+    return NULL;
   }
   close(fd);
   jr = calloc(1, sizeof *jr);
-  if (!jr) { free(p); warn("out of memory loading %s", name); return; }
+  if (!jr) { free(p); warn("out of memory loading %s", name); return NULL; }
   if (job_parse(&jr->j, p, n) == -1) {
     free(p);
     free(jr);
     badjob(dir, name, "damaged");
-    return;
+    return NULL;
   }
   free(p);
   hex_encode(jr->name, jr->j.handle, JOB_HANDLE);
@@ -322,8 +319,57 @@ static void load(const char *dir, const char *name)
     job_free(&jr->j);
     free(jr);
     badjob(dir, name, "does not belong to the uid it names, or repeats a job");
-    return;
+    return NULL;
   }
+  return jr;
+}
+
+/* rs_load: recipient i of jr, with its saved record from sv if there is
+ * one (taken: its reply is r's now), in the table and due now unless
+ * final */
+static void rs_load(struct jobrec *jr, size_t i, struct status_rec *sv, size_t ns, size_t *k, int64_t now)
+{
+  struct rs *r = &jr->r[i];
+  r->job = jr;
+  prioq_node_init(&r->q);
+  r->slot = -1;
+  r->st.state = STATUS_QUEUED;
+  snprintf(r->st.rcpt, sizeof r->st.rcpt, "%s", jr->j.rcpt[i]);
+  /* saved records are in job order: look there first */
+  if (*k < ns && !strcmp(sv[*k].rcpt, r->st.rcpt)) {
+    r->st = sv[*k];
+    sv[(*k)++].reply = NULL;
+  } else {
+    size_t x;
+    for (x = 0; x < ns; x++)
+      if (!strcmp(sv[x].rcpt, r->st.rcpt)) {
+        r->st = sv[x];
+        sv[x].reply = NULL;
+        break;
+      }
+  }
+  if (crypto_generichash(r->rh, sizeof r->rh, (const unsigned char *)r->st.rcpt,
+                         strlen(r->st.rcpt), NULL, 0) != 0)
+    die(EXIT_TEMP, "hash failed");
+  r->rto = RTO_FIRST;
+  r->renotify = (int64_t)renotify_s * 1000;
+  r->smtpwait = (int64_t)smtpretry_s * 1000;
+  tadd(r);
+  if (status_final(r->st.state)) jr->nfinal++;
+  else sched(r, now);
+}
+
+/* load: a job from dir/name into memory, with its saved status */
+static void load(const char *dir, const char *name)
+{
+  unsigned char *p;
+  size_t n, i, k;
+  struct jobrec *jr;
+  struct status_rec *sv = NULL;
+  size_t ns = 0;
+  int64_t now = now_ms();
+  if (strlen(name) != 2 * JOB_HANDLE) return; /* not a job name */
+  if (!(jr = readjob(dir, name))) return;
   hex_encode(jr->sname, jr->j.status, JOB_STATUS);
   jr->r = calloc(jr->j.nrcpt, sizeof *jr->r);
   if (!jr->r) { job_free(&jr->j); free(jr); warn("out of memory loading %s", name); return; }
@@ -333,36 +379,7 @@ static void load(const char *dir, const char *name)
   }
   jr->next = jobs;
   jobs = jr;
-  for (i = 0, k = 0; i < jr->j.nrcpt; i++) {
-    struct rs *r = &jr->r[i];
-    r->job = jr;
-    prioq_node_init(&r->q);
-    r->slot = -1;
-    r->st.state = STATUS_QUEUED;
-    snprintf(r->st.rcpt, sizeof r->st.rcpt, "%s", jr->j.rcpt[i]);
-    /* saved records are in job order: look there first */
-    if (k < ns && !strcmp(sv[k].rcpt, r->st.rcpt)) {
-      r->st = sv[k];
-      sv[k++].reply = NULL; /* r's now */
-    } else {
-      size_t x;
-      for (x = 0; x < ns; x++)
-        if (!strcmp(sv[x].rcpt, r->st.rcpt)) {
-          r->st = sv[x];
-          sv[x].reply = NULL;
-          break;
-        }
-    }
-    if (crypto_generichash(r->rh, sizeof r->rh, (const unsigned char *)r->st.rcpt,
-                           strlen(r->st.rcpt), NULL, 0) != 0)
-      die(EXIT_TEMP, "hash failed");
-    r->rto = RTO_FIRST;
-    r->renotify = (int64_t)renotify_s * 1000;
-    r->smtpwait = (int64_t)smtpretry_s * 1000;
-    tadd(r);
-    if (status_final(r->st.state)) jr->nfinal++;
-    else sched(r, now);
-  }
+  for (i = 0, k = 0; i < jr->j.nrcpt; i++) rs_load(jr, i, sv, ns, &k, now);
   status_free(sv, ns);
   /* the status is written a second from now, by then with the first
    * answers in it, not now as well: until it exists im2k-status shows
@@ -449,6 +466,52 @@ static void scan(const char *dir)
   closedir(d);
 }
 
+/* confirm: the record name in queue/confirm/new applied to its
+ * recipient, whose job is marked touched */
+static void confirm(const char *name)
+{
+  unsigned char h[JOB_HANDLE], rh[16];
+  size_t n = strlen(name);
+  int fetched = n == 2 * JOB_HANDLE + 1 + 32 + 2 && !strcmp(name + n - 2, ".f");
+  struct rs *r;
+  if ((n != 2 * JOB_HANDLE + 1 + 32 && !fetched) || name[2 * JOB_HANDLE] != '.' ||
+      hex_decode(h, JOB_HANDLE, name, 2 * JOB_HANDLE) == -1 ||
+      hex_decode(rh, 16, name + 2 * JOB_HANDLE + 1, 32) == -1) {
+    warn("removing queue/confirm/new/%s: not a confirmation", name);
+  } else if (!(r = tfind(h, rh))) {
+    if (!fetched) info("confirmation %s for no pending recipient", name);
+  } else if (fetched) {
+    r->job->touched = 1;
+    if (r->st.state == STATUS_QUEUED || r->st.state == STATUS_NOTIFIED) {
+      r->st.state = STATUS_FETCHED;
+      r->job->dirty = 1;
+    }
+  } else if (r->job->touched = 1, r->st.state != STATUS_CONFIRMED) {
+    /* the receiver has it: that is the truth, even after gaveup */
+    if (status_final(r->st.state)) {
+      r->st.state = STATUS_CONFIRMED;
+      r->job->dirty = 1;
+    } else
+      rs_set(r, STATUS_CONFIRMED);
+    info("confirmed %s %s", r->job->name, r->st.rcpt);
+  }
+}
+
+/* touched_flushed: the statuses of the touched jobs written; 0 when all
+ * of them are on disk, -1 if one is not.  No job stays touched. */
+static int touched_flushed(void)
+{
+  struct jobrec *jr;
+  int ok = 0;
+  for (jr = jobs; jr; jr = jr->next)
+    if (jr->touched) flush(jr);
+  for (jr = jobs; jr; jr = jr->next) {
+    if (jr->touched && jr->dirty) ok = -1;
+    jr->touched = 0;
+  }
+  return ok;
+}
+
 /* confirmations: every record in queue/confirm/new is applied, the
  * statuses they change are written, and only then are they removed */
 static void confirmations(void)
@@ -465,49 +528,20 @@ static void confirmations(void)
     return;
   }
   while ((de = readdir(d))) {
-    unsigned char h[JOB_HANDLE], rh[16];
-    size_t n = strlen(de->d_name);
-    int fetched = n == 2 * JOB_HANDLE + 1 + 32 + 2 && !strcmp(de->d_name + n - 2, ".f");
-    struct rs *r;
     if (de->d_name[0] == '.') continue;
     if (grow_array(&done, &cap, nd + 1, sizeof *done, 64) == -1)
       break; /* the rest waits for the next scan */
-    if ((n != 2 * JOB_HANDLE + 1 + 32 && !fetched) || de->d_name[2 * JOB_HANDLE] != '.' ||
-        hex_decode(h, JOB_HANDLE, de->d_name, 2 * JOB_HANDLE) == -1 ||
-        hex_decode(rh, 16, de->d_name + 2 * JOB_HANDLE + 1, 32) == -1) {
-      warn("removing queue/confirm/new/%s: not a confirmation", de->d_name);
-    } else if (!(r = tfind(h, rh))) {
-      if (!fetched) info("confirmation %s for no pending recipient", de->d_name);
-    } else if (fetched) {
-      r->job->touched = 1;
-      if (r->st.state == STATUS_QUEUED || r->st.state == STATUS_NOTIFIED) {
-        r->st.state = STATUS_FETCHED;
-        r->job->dirty = 1;
-      }
-    } else if (r->job->touched = 1, r->st.state != STATUS_CONFIRMED) {
-      /* the receiver has it: that is the truth, even after gaveup */
-      if (status_final(r->st.state)) {
-        r->st.state = STATUS_CONFIRMED;
-        r->job->dirty = 1;
-      } else
-        rs_set(r, STATUS_CONFIRMED);
-      info("confirmed %s %s", r->job->name, r->st.rcpt);
-    }
+    confirm(de->d_name);
     if (!(done[nd] = strdup(de->d_name))) break;
     nd++;
   }
   closedir(d);
-  for (jr = jobs; jr; jr = jr->next)
-    if (jr->touched) flush(jr);
-  for (jr = jobs; jr; jr = jr->next)
-    if (jr->touched && jr->dirty) {
-      /* a status could not be written: keep every record for next time */
-      for (i = 0; i < nd; i++) free(done[i]);
-      free(done);
-      for (jr = jobs; jr; jr = jr->next) jr->touched = 0;
-      return;
-    }
-  for (jr = jobs; jr; jr = jr->next) jr->touched = 0;
+  if (touched_flushed() == -1) {
+    /* a status could not be written: keep every record for next time */
+    for (i = 0; i < nd; i++) free(done[i]);
+    free(done);
+    return;
+  }
   for (i = 0; i < nd; i++) {
     char path[300];
     snprintf(path, sizeof path, "new/%s", done[i]);
@@ -520,7 +554,6 @@ static void confirmations(void)
     if (jr->nfinal == jr->j.nrcpt) finish(jr);
   }
 }
-
 
 /* peer: the key for this address and server key, kept for answers */
 static struct peer *peer(const struct sockaddr_in *sa, const unsigned char spk[PACKET_KEY])
@@ -539,12 +572,33 @@ static struct peer *peer(const struct sockaddr_in *sa, const unsigned char spk[P
   return &peers[npeers++];
 }
 
+/* remote_spawn: im2k-remote for r, reading the message on mfd and
+ * writing its result line to out; its pid, or -1 */
+static pid_t remote_spawn(struct rs *r, int mfd, int out)
+{
+  char prog[HOME_MAX + 32], *av[5];
+  pid_t pid;
+  snprintf(prog, sizeof prog, "%s/im2k-remote", bindir);
+  pid = fork();
+  if (pid != 0) return pid;
+  av[0] = prog;
+  av[1] = (char *)addr_domain(r->st.rcpt);
+  av[2] = r->job->j.sender;
+  av[3] = r->st.rcpt;
+  av[4] = NULL;
+  if (dup2(mfd, 0) == -1 || dup2(out, 1) == -1 || setenv("IM2K_HOME", home, 1) == -1)
+    _exit(EXIT_TEMP);
+  execv(prog, av);
+  warn_sys("unable to run %s", prog);
+  _exit(EXIT_TEMP);
+}
+
 /* relay: the recipient's domain has no im2k server: im2k-remote takes the
  * archived message to it over SMTP.  At most control/concurrencyremote
  * run at once; the others wait their turn a second at a time. */
 static void relay(struct rs *r, int64_t now)
 {
-  char path[64], hx[2 * JOB_HANDLE + 1], prog[HOME_MAX + 32];
+  char path[64], hx[2 * JOB_HANDLE + 1];
   struct stat st;
   struct remote *x;
   int p[2], mfd;
@@ -569,8 +623,7 @@ static void relay(struct rs *r, int64_t now)
     sched(r, now + 1000);
     return;
   }
-  snprintf(prog, sizeof prog, "%s/im2k-remote", bindir);
-  pid = fork();
+  pid = remote_spawn(r, mfd, p[1]);
   if (pid == -1) {
     warn_sys("unable to fork for im2k-remote");
     close(mfd);
@@ -578,19 +631,6 @@ static void relay(struct rs *r, int64_t now)
     close(p[1]);
     sched(r, now + 1000);
     return;
-  }
-  if (pid == 0) {
-    char *av[5];
-    av[0] = prog;
-    av[1] = (char *)addr_domain(r->st.rcpt);
-    av[2] = r->job->j.sender;
-    av[3] = r->st.rcpt;
-    av[4] = NULL;
-    if (dup2(mfd, 0) == -1 || dup2(p[1], 1) == -1 || setenv("IM2K_HOME", home, 1) == -1)
-      _exit(EXIT_TEMP);
-    execv(prog, av);
-    warn_sys("unable to run %s", prog);
-    _exit(EXIT_TEMP);
   }
   close(mfd);
   close(p[1]);
@@ -950,20 +990,12 @@ static int64_t nextdue(void)
   return q->due < cap ? q->due : cap;
 }
 
-int main(void)
+/* config: the home, this host, and the control files */
+static void config(char me[256], struct server *self)
 {
-  char me[256];
-  unsigned char sk[32];
-  struct server self;
-  int64_t lastscan = 0;
-  struct pollfd *pfs;
-
-  die_prog = "im2k-notifyd";
-  signal(SIGPIPE, SIG_IGN);
-  if (sodium_init() < 0) die(EXIT_TEMP, "unable to initialize libsodium");
   hfd = home_open(home);
   if (hfd == -1) die_sys(EXIT_TEMP, "unable to open home %s", home);
-  if (servers_me(hfd, me, &self) == -1)
+  if (servers_me(hfd, me, self) == -1)
     die_sys(EXIT_TEMP, "unable to find this host (control/me) in %s/control/servers.cdb", home);
   if (ctl_uint(hfd, "control/renotify", 1800, 86400 * 30, &renotify_s) == -1 || renotify_s == 0)
     die(EXIT_PERM, "%s/control/renotify: want seconds from 1 to 2592000", home);
@@ -976,20 +1008,31 @@ int main(void)
   if (ctl_uint(hfd, "control/smtpretry", 60, 3600, &smtpretry_s) == -1 || smtpretry_s == 0)
     die(EXIT_PERM, "%s/control/smtpretry: want seconds from 1 to 3600", home);
   remotes = calloc(remote_max, sizeof *remotes);
-  if (!remotes) die_nomem();
+  fl = calloc(SLOTS, sizeof *fl);
+  if (!remotes || !fl) die_nomem();
   if (home_bindir(bindir) == -1) die_sys(EXIT_TEMP, "unable to find my own directory");
   disc = discover_open(hfd, 4096);
   if (!disc)
     die_sys(EXIT_TEMP, "unable to set up DNS lookups (%s/control/dnsip: want IPV4 or IPV4:PORT lines)", home);
-  if (keys_read(hfd, "keys/secret", sk, 32) == -1) die_sys(EXIT_TEMP, "unable to read %s/keys/secret", home);
+}
+
+/* keys: ours, and the token key; the secret key is kept only inside the
+ * key cache, which derives each peer's key from it */
+static void keys(void)
+{
+  unsigned char sk[PACKET_KEY];
+  if (keys_read(hfd, "keys/secret", sk, sizeof sk) == -1) die_sys(EXIT_TEMP, "unable to read %s/keys/secret", home);
   if (keys_read_hex(hfd, "keys/public", pk) == -1) die_sys(EXIT_TEMP, "unable to read %s/keys/public", home);
   if (keys_read(hfd, "keys/token", tokenkey, TOKEN_KEY) == -1)
     die_sys(EXIT_TEMP, "unable to read %s/keys/token", home);
   kc = keycache_new(sk, 1024, 100000);
-  fl = calloc(SLOTS, sizeof *fl);
-  if (!fl) die_nomem();
   sodium_memzero(sk, sizeof sk);
   if (!kc) die_nomem();
+}
+
+/* sockets: the queue's directories, the trigger, and the UDP socket */
+static void sockets(const char *ip)
+{
   qfd = openat(hfd, "queue/job", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   sfd = openat(hfd, "queue/status", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   cfd = openat(hfd, "queue/confirm", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -999,17 +1042,102 @@ int main(void)
   /* a writer of our own keeps the fifo from reporting hang-up forever */
   if (openat(hfd, "queue/trigger", O_WRONLY | O_NONBLOCK | O_CLOEXEC) == -1)
     die_sys(EXIT_TEMP, "unable to open %s/queue/trigger", home);
-  ufd = udp_bind(self.ip, 0);
-  if (ufd == -1) die_sys(EXIT_TEMP, "unable to bind %s", self.ip);
-  {
-    /* the readers of archives: im2k-remote, run by us, reads the
-     * messages it relays over SMTP */
-    struct group *g = getuid() == 0 ? getgrnam(auto_users[USER_ARCHIVE_GROUP]) : NULL;
-    if (getuid() == 0 && !g)
-      warn("no group %s: messages to SMTP domains cannot be read for relaying", auto_users[USER_ARCHIVE_GROUP]);
-    if ((g ? priv_drop_extra(g->gr_gid) : priv_drop()) == -1)
-      die_sys(EXIT_TEMP, "unable to drop privileges (refusing to run as root)");
+  ufd = udp_bind(ip, 0);
+  if (ufd == -1) die_sys(EXIT_TEMP, "unable to bind %s", ip);
+}
+
+/* drop: from root to im2kn, keeping the group of the archives' readers:
+ * im2k-remote, run by us, reads the messages it relays over SMTP */
+static void drop(void)
+{
+  struct group *g = getuid() == 0 ? getgrnam(auto_users[USER_ARCHIVE_GROUP]) : NULL;
+  if (getuid() == 0 && !g)
+    warn("no group %s: messages to SMTP domains cannot be read for relaying", auto_users[USER_ARCHIVE_GROUP]);
+  if ((g ? priv_drop_extra(g->gr_gid) : priv_drop()) == -1)
+    die_sys(EXIT_TEMP, "unable to drop privileges (refusing to run as root)");
+}
+
+/* rescan: new jobs and confirmations */
+static void rescan(int64_t *last)
+{
+  scan("new");
+  confirmations();
+  *last = now_ms();
+}
+
+/* await: poll the socket, the trigger, DNS and the nr im2k-remotes, at
+ * most until the next sending is due */
+static void await(struct pollfd *pf, size_t nr)
+{
+  int64_t wait = nextdue() - now_ms(), dw = discover_tick(disc, now_ms());
+  size_t i;
+  if (dw < wait) wait = dw;
+  if (wait < 0 || stampq) wait = 0;
+  if (wait > 1000) wait = 1000;
+  pf[0].fd = ufd;
+  pf[0].events = POLLIN;
+  pf[1].fd = tfd;
+  pf[1].events = POLLIN;
+  pf[2].fd = discover_fd(disc);
+  pf[2].events = POLLIN;
+  for (i = 0; i < nr; i++) {
+    pf[3 + i].fd = remotes[i].fd;
+    pf[3 + i].events = POLLIN;
   }
+  for (i = 0; i < 3 + nr; i++) pf[i].revents = 0;
+  if (poll(pf, (nfds_t)(3 + nr), (int)wait) == -1 && errno != EINTR) die_sys(EXIT_TEMP, "poll");
+}
+
+/* answers: every packet waiting on the socket */
+static void answers(void)
+{
+  unsigned char in[PACKET_MAX + 1];
+  struct sockaddr_in from;
+  socklen_t flen = sizeof from;
+  ssize_t n;
+  while ((n = recvfrom(ufd, in, sizeof in, MSG_DONTWAIT, (struct sockaddr *)&from, &flen)) >= 0) {
+    answer(in, (size_t)n, &from);
+    flen = sizeof from;
+  }
+}
+
+static void loop(void)
+{
+  int64_t lastscan = 0;
+  struct pollfd *pf = calloc(3 + remote_max, sizeof *pf);
+  if (!pf) die_nomem();
+  for (;;) {
+    size_t i, nr = nremotes;
+    await(pf, nr);
+    if (pf[2].revents & POLLIN) discover_input(disc, now_ms());
+    /* from the last: remote_done moves the last entry into a gap */
+    for (i = nr; i-- > 0;)
+      if (pf[3 + i].revents) remote_input(&remotes[i]);
+    if (pf[1].revents & POLLIN) {
+      char junk[256];
+      while (read(tfd, junk, sizeof junk) > 0) {}
+      rescan(&lastscan);
+    }
+    if (pf[0].revents & POLLIN) answers();
+    if (now_ms() - lastscan >= 1000) rescan(&lastscan); /* a missed trigger costs at most a second */
+    stamp_work();
+    tick();
+    stats();
+  }
+}
+
+int main(void)
+{
+  char me[256];
+  struct server self;
+
+  die_prog = "im2k-notifyd";
+  signal(SIGPIPE, SIG_IGN);
+  if (sodium_init() < 0) die(EXIT_TEMP, "unable to initialize libsodium");
+  config(me, &self);
+  keys();
+  sockets(self.ip);
+  drop();
   if (mkdirat(qfd, "bad", 0700) == -1 && errno != EEXIST) warn_sys("unable to create queue/job/bad");
   info("notifying for %s from %s", me, self.ip);
 
@@ -1018,57 +1146,5 @@ int main(void)
   scan("cur");
   scan("new");
   confirmations();
-  pfs = calloc(3 + remote_max, sizeof *pfs);
-  if (!pfs) die_nomem();
-  for (;;) {
-    struct pollfd *pf = pfs;
-    int64_t wait = nextdue() - now_ms(), dw = discover_tick(disc, now_ms());
-    size_t i, nr;
-    if (dw < wait) wait = dw;
-    if (wait < 0 || stampq) wait = 0;
-    if (wait > 1000) wait = 1000;
-    pf[0].fd = ufd;
-    pf[0].events = POLLIN;
-    pf[1].fd = tfd;
-    pf[1].events = POLLIN;
-    pf[2].fd = discover_fd(disc);
-    pf[2].events = POLLIN;
-    nr = nremotes;
-    for (i = 0; i < nr; i++) {
-      pf[3 + i].fd = remotes[i].fd;
-      pf[3 + i].events = POLLIN;
-    }
-    for (i = 0; i < 3 + nr; i++) pf[i].revents = 0;
-    if (poll(pf, (nfds_t)(3 + nr), (int)wait) == -1 && errno != EINTR) die_sys(EXIT_TEMP, "poll");
-    if (pf[2].revents & POLLIN) discover_input(disc, now_ms());
-    /* from the last: remote_done moves the last entry into a gap */
-    for (i = nr; i-- > 0;)
-      if (pf[3 + i].revents) remote_input(&remotes[i]);
-    if (pf[1].revents & POLLIN) {
-      char junk[256];
-      while (read(tfd, junk, sizeof junk) > 0) {}
-      scan("new");
-      confirmations();
-      lastscan = now_ms();
-    }
-    if (pf[0].revents & POLLIN) {
-      unsigned char in[PACKET_MAX + 1];
-      struct sockaddr_in from;
-      socklen_t flen = sizeof from;
-      ssize_t n;
-      while ((n = recvfrom(ufd, in, sizeof in, MSG_DONTWAIT, (struct sockaddr *)&from, &flen)) >= 0) {
-        answer(in, (size_t)n, &from);
-        flen = sizeof from;
-      }
-    }
-    if (now_ms() - lastscan >= 1000) {
-      /* a missed trigger costs at most a second */
-      scan("new");
-      confirmations();
-      lastscan = now_ms();
-    }
-    stamp_work();
-    tick();
-    stats();
-  }
+  loop();
 }
