@@ -601,7 +601,7 @@ static void relay(struct rs *r, int64_t now)
   char path[64], hx[2 * JOB_HANDLE + 1];
   struct stat st;
   struct remote *x;
-  int p[2], mfd;
+  int p[2] = {-1, -1}, mfd;   /* -1: closing after a failed pipe() closes nothing */
   pid_t pid;
   if (nremotes == remote_max) { sched(r, now + 1000); return; }
   hex_encode(hx, r->job->j.handle, JOB_HANDLE);
