@@ -24,6 +24,10 @@
 #include "file.h"
 #include "hex.h"
 #include "home.h"
+#include "htab.h"
+#include "grow.h"
+#include "backoff.h"
+#include "prioq.h"
 #include "job.h"
 #include "keys.h"
 #include "smtpc.h"
@@ -57,7 +61,6 @@
 #define RTO_FIRST 1000
 #define RTO_MAX (3600 * 1000)
 #define RENOTIFY_MAX ((int64_t)24 * 3600 * 1000)
-#define NOWHERE ((size_t)-1)
 
 struct jobrec;
 
@@ -65,12 +68,11 @@ struct rs {
   struct jobrec *job;
   struct status_rec st;
   unsigned char rh[16];   /* BLAKE2b-128 of the address: confirmation names */
-  int64_t due;            /* monotonic ms; -1: nothing to send */
+  struct prioq_node q;    /* due: monotonic ms; -1: nothing to send */
   int64_t rto;            /* next wait if this send goes unanswered */
   int64_t renotify;       /* next wait after an acknowledgement */
-  size_t hidx;            /* place in the heap, or NOWHERE */
   long slot;              /* its request awaiting an answer, or -1 */
-  struct rs *hnext;       /* chain in the (handle, rh) table */
+  uint32_t id, hnext;     /* its id, and chain, in the (handle, rh) table */
   int relaying;           /* an im2k-remote runs for it */
   int dnsfail;            /* its last lookup failed (said in the log) */
   uint64_t stamp;         /* postage for this recipient (see stamp.h) */
@@ -119,12 +121,12 @@ struct peer {
 
 static char home[HOME_MAX];
 static int hfd, qfd, sfd, cfd, ufd, tfd;
-static unsigned char pk[32], tokenkey[TOKEN_KEY];
+static unsigned char pk[PACKET_KEY], tokenkey[TOKEN_KEY];
 static struct keycache *kc;
 static struct jobrec *jobs;
 static struct inflight *fl;
 static struct peer *peers;
-static size_t npeers;
+static size_t npeers, peerscap;
 static uint64_t renotify_s = 1800, lifetime_s = 604800;
 static uint64_t remote_max = 20, smtpretry_s = 60, postage_max = 24;
 /* the stamps to find, one at a time, a slice of STAMP_SLICE tries per
@@ -139,124 +141,71 @@ static struct discover *disc;
 static char bindir[HOME_MAX];
 static unsigned long sent_total, acked_total;
 
-/* the heap of recipients by due time */
-static struct rs **heap;
-static size_t hn, hcap;
-
-static void hswap(size_t a, size_t b)
-{
-  struct rs *t = heap[a];
-  heap[a] = heap[b];
-  heap[b] = t;
-  heap[a]->hidx = a;
-  heap[b]->hidx = b;
-}
-
-static void hup(size_t i)
-{
-  while (i && heap[(i - 1) / 2]->due > heap[i]->due) {
-    hswap(i, (i - 1) / 2);
-    i = (i - 1) / 2;
-  }
-}
-
-static void hdown(size_t i)
-{
-  for (;;) {
-    size_t l = 2 * i + 1, m = i;
-    if (l < hn && heap[l]->due < heap[m]->due) m = l;
-    if (l + 1 < hn && heap[l + 1]->due < heap[m]->due) m = l + 1;
-    if (m == i) return;
-    hswap(i, m);
-    i = m;
-  }
-}
-
-static void unsched(struct rs *r)
-{
-  size_t i = r->hidx;
-  if (i == NOWHERE) return;
-  r->hidx = NOWHERE;
-  if (i == --hn) return;
-  heap[i] = heap[hn];
-  heap[i]->hidx = i;
-  hup(i);
-  hdown(heap[i]->hidx);
-}
+/* the recipients by due time */
+static struct prioq heap;
 
 /* sched: send to r at due (monotonic ms); -1 takes it off the heap */
 static void sched(struct rs *r, int64_t due)
 {
-  unsched(r);
-  r->due = due;
-  if (due < 0) return;
-  if (hn == hcap) {
-    size_t cap = hcap ? 2 * hcap : 1024;
-    struct rs **h = realloc(heap, cap * sizeof *h);
-    if (!h) die_nomem();
-    heap = h;
-    hcap = cap;
-  }
-  heap[hn] = r;
-  r->hidx = hn++;
-  hup(r->hidx);
+  if (prioq_set(&heap, &r->q, due) == -1) die_nomem();
 }
 
-/* the table from (handle, address hash) to recipient */
-static struct rs **tab;
-static size_t tabn, tabcount;
+/* the recipients by id, for the table from (handle, address hash) to
+ * recipient: the table holds ids, the links live in the recipients.
+ * freeids has room for every id byid has, so that giving one back never
+ * needs memory. */
+static struct rs **byid;
+static uint32_t *freeids;
+static size_t nbyid, byidcap, nfree, freecap;
+static struct htab tab;
 
-static size_t tslot(const unsigned char *handle, const unsigned char *rh)
+static uint64_t rshash(const unsigned char *handle, const unsigned char *rh)
 {
   uint64_t a, b;
   memcpy(&a, rh, 8);
   memcpy(&b, handle + 8, 8);
-  return (size_t)((a ^ (b * 0x9E3779B97F4A7C15ull)) & (tabn - 1));
+  return a ^ (b * 0x9E3779B97F4A7C15ull);
 }
 
+static uint32_t *tlink(void *ctx, uint32_t id)
+{
+  (void)ctx;
+  return &byid[id]->hnext;
+}
+
+static uint64_t thash(void *ctx, uint32_t id)
+{
+  (void)ctx;
+  return rshash(byid[id]->job->j.handle, byid[id]->rh);
+}
+
+/* tadd: r gets an id and goes into the table */
 static void tadd(struct rs *r)
 {
-  size_t i;
-  if (tabcount + 1 > tabn / 2) {
-    size_t n = tabn ? 2 * tabn : 4096, old = tabn;
-    struct rs **o = tab;
-    tab = calloc(n, sizeof *tab);
-    if (!tab) die_nomem();
-    tabn = n;
-    for (i = 0; i < old; i++)
-      while (o[i]) {
-        struct rs *x = o[i];
-        size_t k;
-        o[i] = x->hnext;
-        k = tslot(x->job->j.handle, x->rh);
-        x->hnext = tab[k];
-        tab[k] = x;
-      }
-    free(o);
+  if (nfree) r->id = freeids[--nfree];
+  else {
+    if (nbyid == HTAB_NONE || grow_array(&byid, &byidcap, nbyid + 1, sizeof *byid, 1024) == -1 ||
+        grow_array(&freeids, &freecap, byidcap, sizeof *freeids, 1024) == -1)
+      die_nomem();
+    r->id = (uint32_t)nbyid++;
   }
-  i = tslot(r->job->j.handle, r->rh);
-  r->hnext = tab[i];
-  tab[i] = r;
-  tabcount++;
+  byid[r->id] = r;
+  if (htab_insert(&tab, r->id, rshash(r->job->j.handle, r->rh)) == -1) die_nomem();
 }
 
 static void tdel(struct rs *r)
 {
-  struct rs **p = &tab[tslot(r->job->j.handle, r->rh)];
-  for (; *p; p = &(*p)->hnext)
-    if (*p == r) {
-      *p = r->hnext;
-      tabcount--;
-      return;
-    }
+  if (htab_delete(&tab, r->id, rshash(r->job->j.handle, r->rh)) == -1) return;
+  byid[r->id] = NULL;
+  freeids[nfree++] = r->id;
 }
 
 static struct rs *tfind(const unsigned char *handle, const unsigned char *rh)
 {
-  struct rs *r;
-  if (!tabn) return NULL;
-  for (r = tab[tslot(handle, rh)]; r; r = r->hnext)
-    if (!memcmp(r->rh, rh, 16) && !memcmp(r->job->j.handle, handle, JOB_HANDLE)) return r;
+  uint32_t id;
+  for (id = htab_first(&tab, rshash(handle, rh)); id != HTAB_NONE; id = byid[id]->hnext)
+    if (!memcmp(byid[id]->rh, rh, 16) && !memcmp(byid[id]->job->j.handle, handle, JOB_HANDLE))
+      return byid[id];
   return NULL;
 }
 
@@ -299,7 +248,7 @@ static void finish(struct jobrec *jr)
     if (*p == jr) { *p = jr->next; break; }
   for (i = 0; i < jr->j.nrcpt; i++) {
     if (jr->r[i].slot >= 0) fl[jr->r[i].slot].rs = NULL;
-    unsched(&jr->r[i]);
+    prioq_del(&heap, &jr->r[i].q);
     tdel(&jr->r[i]);
     free(jr->r[i].st.reply);
   }
@@ -336,35 +285,32 @@ static struct jobrec *findjob(const unsigned char *handle)
   return NULL;
 }
 
-/* load: a job from dir/name into memory, with its saved status */
-static void load(const char *dir, const char *name)
+/* readjob: the job in dir/name, checked; NULL when it is not there to
+ * be loaded (said in the log, and a bad one moved aside) */
+static struct jobrec *readjob(const char *dir, const char *name)
 {
   char path[300];
   unsigned char *p;
-  size_t n, i, k;
+  size_t n;
   struct stat st;
   struct jobrec *jr;
-  struct status_rec *sv = NULL;
-  size_t ns = 0;
   int fd;
-  int64_t now = now_ms();
-  if (strlen(name) != 2 * JOB_HANDLE) return; /* not a job name */
   snprintf(path, sizeof path, "%s/%s", dir, name);
   fd = openat(qfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd == -1) { warn_sys("unable to open job %s", name); return; }
+  if (fd == -1) { warn_sys("unable to open job %s", name); return NULL; }
   if (fstat(fd, &st) == -1 || file_read_fd(fd, JOB_FILE_MAX, &p, &n) == -1) {
     warn_sys("unable to read job %s", name);
     close(fd);
-    return;
+    return NULL;
   }
   close(fd);
   jr = calloc(1, sizeof *jr);
-  if (!jr) { free(p); warn("out of memory loading %s", name); return; }
+  if (!jr) { free(p); warn("out of memory loading %s", name); return NULL; }
   if (job_parse(&jr->j, p, n) == -1) {
     free(p);
     free(jr);
     badjob(dir, name, "damaged");
-    return;
+    return NULL;
   }
   free(p);
   hex_encode(jr->name, jr->j.handle, JOB_HANDLE);
@@ -373,8 +319,57 @@ static void load(const char *dir, const char *name)
     job_free(&jr->j);
     free(jr);
     badjob(dir, name, "does not belong to the uid it names, or repeats a job");
-    return;
+    return NULL;
   }
+  return jr;
+}
+
+/* rs_load: recipient i of jr, with its saved record from sv if there is
+ * one (taken: its reply is r's now), in the table and due now unless
+ * final */
+static void rs_load(struct jobrec *jr, size_t i, struct status_rec *sv, size_t ns, size_t *k, int64_t now)
+{
+  struct rs *r = &jr->r[i];
+  r->job = jr;
+  prioq_node_init(&r->q);
+  r->slot = -1;
+  r->st.state = STATUS_QUEUED;
+  snprintf(r->st.rcpt, sizeof r->st.rcpt, "%s", jr->j.rcpt[i]);
+  /* saved records are in job order: look there first */
+  if (*k < ns && !strcmp(sv[*k].rcpt, r->st.rcpt)) {
+    r->st = sv[*k];
+    sv[(*k)++].reply = NULL;
+  } else {
+    size_t x;
+    for (x = 0; x < ns; x++)
+      if (!strcmp(sv[x].rcpt, r->st.rcpt)) {
+        r->st = sv[x];
+        sv[x].reply = NULL;
+        break;
+      }
+  }
+  if (crypto_generichash(r->rh, sizeof r->rh, (const unsigned char *)r->st.rcpt,
+                         strlen(r->st.rcpt), NULL, 0) != 0)
+    die(EXIT_TEMP, "hash failed");
+  r->rto = RTO_FIRST;
+  r->renotify = (int64_t)renotify_s * 1000;
+  r->smtpwait = (int64_t)smtpretry_s * 1000;
+  tadd(r);
+  if (status_final(r->st.state)) jr->nfinal++;
+  else sched(r, now);
+}
+
+/* load: a job from dir/name into memory, with its saved status */
+static void load(const char *dir, const char *name)
+{
+  unsigned char *p;
+  size_t n, i, k;
+  struct jobrec *jr;
+  struct status_rec *sv = NULL;
+  size_t ns = 0;
+  int64_t now = now_ms();
+  if (strlen(name) != 2 * JOB_HANDLE) return; /* not a job name */
+  if (!(jr = readjob(dir, name))) return;
   hex_encode(jr->sname, jr->j.status, JOB_STATUS);
   jr->r = calloc(jr->j.nrcpt, sizeof *jr->r);
   if (!jr->r) { job_free(&jr->j); free(jr); warn("out of memory loading %s", name); return; }
@@ -384,36 +379,7 @@ static void load(const char *dir, const char *name)
   }
   jr->next = jobs;
   jobs = jr;
-  for (i = 0, k = 0; i < jr->j.nrcpt; i++) {
-    struct rs *r = &jr->r[i];
-    r->job = jr;
-    r->hidx = NOWHERE;
-    r->slot = -1;
-    r->st.state = STATUS_QUEUED;
-    snprintf(r->st.rcpt, sizeof r->st.rcpt, "%s", jr->j.rcpt[i]);
-    /* saved records are in job order: look there first */
-    if (k < ns && !strcmp(sv[k].rcpt, r->st.rcpt)) {
-      r->st = sv[k];
-      sv[k++].reply = NULL; /* r's now */
-    } else {
-      size_t x;
-      for (x = 0; x < ns; x++)
-        if (!strcmp(sv[x].rcpt, r->st.rcpt)) {
-          r->st = sv[x];
-          sv[x].reply = NULL;
-          break;
-        }
-    }
-    if (crypto_generichash(r->rh, sizeof r->rh, (const unsigned char *)r->st.rcpt,
-                           strlen(r->st.rcpt), NULL, 0) != 0)
-      die(EXIT_TEMP, "hash failed");
-    r->rto = RTO_FIRST;
-    r->renotify = (int64_t)renotify_s * 1000;
-    r->smtpwait = (int64_t)smtpretry_s * 1000;
-    tadd(r);
-    if (status_final(r->st.state)) jr->nfinal++;
-    else sched(r, now);
-  }
+  for (i = 0, k = 0; i < jr->j.nrcpt; i++) rs_load(jr, i, sv, ns, &k, now);
   status_free(sv, ns);
   /* the status is written a second from now, by then with the first
    * answers in it, not now as well: until it exists im2k-status shows
@@ -500,6 +466,52 @@ static void scan(const char *dir)
   closedir(d);
 }
 
+/* confirm: the record name in queue/confirm/new applied to its
+ * recipient, whose job is marked touched */
+static void confirm(const char *name)
+{
+  unsigned char h[JOB_HANDLE], rh[16];
+  size_t n = strlen(name);
+  int fetched = n == 2 * JOB_HANDLE + 1 + 32 + 2 && !strcmp(name + n - 2, ".f");
+  struct rs *r;
+  if ((n != 2 * JOB_HANDLE + 1 + 32 && !fetched) || name[2 * JOB_HANDLE] != '.' ||
+      hex_decode(h, JOB_HANDLE, name, 2 * JOB_HANDLE) == -1 ||
+      hex_decode(rh, 16, name + 2 * JOB_HANDLE + 1, 32) == -1) {
+    warn("removing queue/confirm/new/%s: not a confirmation", name);
+  } else if (!(r = tfind(h, rh))) {
+    if (!fetched) info("confirmation %s for no pending recipient", name);
+  } else if (fetched) {
+    r->job->touched = 1;
+    if (r->st.state == STATUS_QUEUED || r->st.state == STATUS_NOTIFIED) {
+      r->st.state = STATUS_FETCHED;
+      r->job->dirty = 1;
+    }
+  } else if (r->job->touched = 1, r->st.state != STATUS_CONFIRMED) {
+    /* the receiver has it: that is the truth, even after gaveup */
+    if (status_final(r->st.state)) {
+      r->st.state = STATUS_CONFIRMED;
+      r->job->dirty = 1;
+    } else
+      rs_set(r, STATUS_CONFIRMED);
+    info("confirmed %s %s", r->job->name, r->st.rcpt);
+  }
+}
+
+/* touched_flushed: the statuses of the touched jobs written; 0 when all
+ * of them are on disk, -1 if one is not.  No job stays touched. */
+static int touched_flushed(void)
+{
+  struct jobrec *jr;
+  int ok = 0;
+  for (jr = jobs; jr; jr = jr->next)
+    if (jr->touched) flush(jr);
+  for (jr = jobs; jr; jr = jr->next) {
+    if (jr->touched && jr->dirty) ok = -1;
+    jr->touched = 0;
+  }
+  return ok;
+}
+
 /* confirmations: every record in queue/confirm/new is applied, the
  * statuses they change are written, and only then are they removed */
 static void confirmations(void)
@@ -516,54 +528,20 @@ static void confirmations(void)
     return;
   }
   while ((de = readdir(d))) {
-    unsigned char h[JOB_HANDLE], rh[16];
-    size_t n = strlen(de->d_name);
-    int fetched = n == 2 * JOB_HANDLE + 1 + 32 + 2 && !strcmp(de->d_name + n - 2, ".f");
-    struct rs *r;
     if (de->d_name[0] == '.') continue;
-    if (nd == cap) {
-      char **x;
-      cap = cap ? 2 * cap : 64;
-      x = realloc(done, cap * sizeof *x);
-      if (!x) break; /* the rest waits for the next scan */
-      done = x;
-    }
-    if ((n != 2 * JOB_HANDLE + 1 + 32 && !fetched) || de->d_name[2 * JOB_HANDLE] != '.' ||
-        hex_decode(h, JOB_HANDLE, de->d_name, 2 * JOB_HANDLE) == -1 ||
-        hex_decode(rh, 16, de->d_name + 2 * JOB_HANDLE + 1, 32) == -1) {
-      warn("removing queue/confirm/new/%s: not a confirmation", de->d_name);
-    } else if (!(r = tfind(h, rh))) {
-      if (!fetched) info("confirmation %s for no pending recipient", de->d_name);
-    } else if (fetched) {
-      r->job->touched = 1;
-      if (r->st.state == STATUS_QUEUED || r->st.state == STATUS_NOTIFIED) {
-        r->st.state = STATUS_FETCHED;
-        r->job->dirty = 1;
-      }
-    } else if (r->job->touched = 1, r->st.state != STATUS_CONFIRMED) {
-      /* the receiver has it: that is the truth, even after gaveup */
-      if (status_final(r->st.state)) {
-        r->st.state = STATUS_CONFIRMED;
-        r->job->dirty = 1;
-      } else
-        rs_set(r, STATUS_CONFIRMED);
-      info("confirmed %s %s", r->job->name, r->st.rcpt);
-    }
+    if (grow_array(&done, &cap, nd + 1, sizeof *done, 64) == -1)
+      break; /* the rest waits for the next scan */
+    confirm(de->d_name);
     if (!(done[nd] = strdup(de->d_name))) break;
     nd++;
   }
   closedir(d);
-  for (jr = jobs; jr; jr = jr->next)
-    if (jr->touched) flush(jr);
-  for (jr = jobs; jr; jr = jr->next)
-    if (jr->touched && jr->dirty) {
-      /* a status could not be written: keep every record for next time */
-      for (i = 0; i < nd; i++) free(done[i]);
-      free(done);
-      for (jr = jobs; jr; jr = jr->next) jr->touched = 0;
-      return;
-    }
-  for (jr = jobs; jr; jr = jr->next) jr->touched = 0;
+  if (touched_flushed() == -1) {
+    /* a status could not be written: keep every record for next time */
+    for (i = 0; i < nd; i++) free(done[i]);
+    free(done);
+    return;
+  }
   for (i = 0; i < nd; i++) {
     char path[300];
     snprintf(path, sizeof path, "new/%s", done[i]);
@@ -577,9 +555,8 @@ static void confirmations(void)
   }
 }
 
-
 /* peer: the key for this address and server key, kept for answers */
-static struct peer *peer(const struct sockaddr_in *sa, const unsigned char spk[32])
+static struct peer *peer(const struct sockaddr_in *sa, const unsigned char spk[PACKET_KEY])
 {
   size_t i;
   unsigned char k[PACKET_KEY];
@@ -588,15 +565,32 @@ static struct peer *peer(const struct sockaddr_in *sa, const unsigned char spk[3
     if (peers[i].sa.sin_addr.s_addr == sa->sin_addr.s_addr && peers[i].sa.sin_port == sa->sin_port &&
         !sodium_memcmp(peers[i].k, k, PACKET_KEY))
       return &peers[i];
-  if (npeers % 64 == 0) {
-    struct peer *x = realloc(peers, (npeers + 64) * sizeof *x);
-    if (!x) return NULL;
-    peers = x;
-  }
+  if (grow_array(&peers, &peerscap, npeers + 1, sizeof *peers, 64) == -1) return NULL;
   peers[npeers].sa = *sa;
   memcpy(peers[npeers].k, k, PACKET_KEY);
   sodium_memzero(k, sizeof k);
   return &peers[npeers++];
+}
+
+/* remote_spawn: im2k-remote for r, reading the message on mfd and
+ * writing its result line to out; its pid, or -1 */
+static pid_t remote_spawn(struct rs *r, int mfd, int out)
+{
+  char prog[HOME_MAX + 32], *av[5];
+  pid_t pid;
+  snprintf(prog, sizeof prog, "%s/im2k-remote", bindir);
+  pid = fork();
+  if (pid != 0) return pid;
+  av[0] = prog;
+  av[1] = (char *)addr_domain(r->st.rcpt);
+  av[2] = r->job->j.sender;
+  av[3] = r->st.rcpt;
+  av[4] = NULL;
+  if (dup2(mfd, 0) == -1 || dup2(out, 1) == -1 || setenv("IM2K_HOME", home, 1) == -1)
+    _exit(EXIT_TEMP);
+  execv(prog, av);
+  warn_sys("unable to run %s", prog);
+  _exit(EXIT_TEMP);
 }
 
 /* relay: the recipient's domain has no im2k server: im2k-remote takes the
@@ -604,10 +598,10 @@ static struct peer *peer(const struct sockaddr_in *sa, const unsigned char spk[3
  * run at once; the others wait their turn a second at a time. */
 static void relay(struct rs *r, int64_t now)
 {
-  char path[64], hx[2 * JOB_HANDLE + 1], prog[HOME_MAX + 32];
+  char path[64], hx[2 * JOB_HANDLE + 1];
   struct stat st;
   struct remote *x;
-  int p[2], mfd;
+  int p[2] = {-1, -1}, mfd;   /* -1: closing after a failed pipe() closes nothing */
   pid_t pid;
   if (nremotes == remote_max) { sched(r, now + 1000); return; }
   hex_encode(hx, r->job->j.handle, JOB_HANDLE);
@@ -629,8 +623,7 @@ static void relay(struct rs *r, int64_t now)
     sched(r, now + 1000);
     return;
   }
-  snprintf(prog, sizeof prog, "%s/im2k-remote", bindir);
-  pid = fork();
+  pid = remote_spawn(r, mfd, p[1]);
   if (pid == -1) {
     warn_sys("unable to fork for im2k-remote");
     close(mfd);
@@ -638,19 +631,6 @@ static void relay(struct rs *r, int64_t now)
     close(p[1]);
     sched(r, now + 1000);
     return;
-  }
-  if (pid == 0) {
-    char *av[5];
-    av[0] = prog;
-    av[1] = (char *)addr_domain(r->st.rcpt);
-    av[2] = r->job->j.sender;
-    av[3] = r->st.rcpt;
-    av[4] = NULL;
-    if (dup2(mfd, 0) == -1 || dup2(p[1], 1) == -1 || setenv("IM2K_HOME", home, 1) == -1)
-      _exit(EXIT_TEMP);
-    execv(prog, av);
-    warn_sys("unable to run %s", prog);
-    _exit(EXIT_TEMP);
   }
   close(mfd);
   close(p[1]);
@@ -699,7 +679,7 @@ static void remote_done(struct remote *x)
     info("deferred %s %s: %s", jr->name, r->st.rcpt, x->buf + 1);
     if (!status_final(r->st.state)) {
       sched(r, now_ms() + r->smtpwait);
-      r->smtpwait = r->smtpwait * 2 < RTO_MAX ? r->smtpwait * 2 : RTO_MAX;
+      r->smtpwait = backoff_next(r->smtpwait, RTO_MAX);
     }
   }
   *x = remotes[--nremotes];
@@ -774,60 +754,60 @@ static int routed(const char *domain, int64_t now)
   return routes.p && smtpc_routed(routes.p, routes.n, domain);
 }
 
-static void send_note(struct rs *r, int64_t now)
+/* lookup_failed: r's domain could not be looked up now (errno says why) */
+static void lookup_failed(struct rs *r, const char *dom, int64_t now)
 {
-  struct msg_note n;
-  struct discover_answer a;
-  struct inflight *f;
-  struct peer *pe;
-  struct sockaddr_in sa;
-  unsigned char body[PACKET_MAX], pkt[PACKET_MAX], reqid[PACKET_REQID];
-  struct wr w;
+  if (errno == ENOENT) { /* no table: nothing can be checked */
+    warn_sys("unable to open control/servers.cdb");
+    sched(r, now + 10000);
+    return;
+  }
+  if (errno != EAGAIN) {
+    warn_sys("unable to read the entry of %s in control/servers.cdb", dom);
+    sched(r, now + r->rto);
+    r->rto = backoff_next(r->rto, RTO_MAX);
+    return;
+  }
+  /* DNS failed: asked again when the failure leaves the cache; said
+   * once per recipient until it is found */
+  if (!r->dnsfail)
+    warn("unable to find the server of %s: DNS did not answer; will try again", r->st.rcpt);
+  r->dnsfail = 1;
+  sched(r, now + (int64_t)DISCOVER_FAIL_TTL * 1000);
+}
+
+/* route: 1 and a, the im2k server of r's domain; 0 when r goes over SMTP
+ * instead, or waits (relayed or rescheduled here) */
+static int route(struct rs *r, struct discover_answer *a, int64_t now)
+{
   const char *dom = addr_domain(r->st.rcpt);
-  int len;
-  if (r->slot >= 0) { fl[r->slot].rs = NULL; r->slot = -1; } /* a resend replaces it */
   if (routed(dom, now)) {
     int listed = discover_listed(disc, dom, now);
     if (listed == -1) {
       warn_sys("unable to open control/servers.cdb");
       sched(r, now + 10000);
-      return;
+      return 0;
     }
-    if (!listed) { relay(r, now); return; } /* the operator says: over SMTP */
+    if (!listed) { relay(r, now); return 0; } /* the operator says: over SMTP */
   }
-  switch (discover_server(disc, dom, &a, now)) {
+  switch (discover_server(disc, dom, a, now)) {
   case DISCOVER_FOUND: break;
-  case DISCOVER_WAIT: sched(r, now + 100); return; /* asking DNS */
-  case DISCOVER_SMTP: r->dnsfail = 0; relay(r, now); return;
-  case DISCOVER_FAILED:
-    if (errno == ENOENT) { /* no table: nothing can be checked */
-      warn_sys("unable to open control/servers.cdb");
-      sched(r, now + 10000);
-      return;
-    }
-    if (errno != EAGAIN) {
-      warn_sys("unable to read the entry of %s in control/servers.cdb", dom);
-      sched(r, now + r->rto);
-      r->rto = r->rto * 2 < RTO_MAX ? r->rto * 2 : RTO_MAX;
-      return;
-    }
-    /* DNS failed: asked again when the failure leaves the cache; said
-     * once per recipient until it is found */
-    if (!r->dnsfail)
-      warn("unable to find the server of %s: DNS did not answer; will try again", r->st.rcpt);
-    r->dnsfail = 1;
-    sched(r, now + (int64_t)DISCOVER_FAIL_TTL * 1000);
-    return;
+  case DISCOVER_WAIT: sched(r, now + 100); return 0; /* asking DNS */
+  case DISCOVER_SMTP: r->dnsfail = 0; relay(r, now); return 0;
+  case DISCOVER_FAILED: lookup_failed(r, dom, now); return 0;
   }
   r->dnsfail = 0;
-  if (a.postage > r->stampbits && a.postage <= postage_max) {
-    /* the receiver's record says what it asks of strangers: pay first */
-    stamp_queue(r, a.postage);
-    return;
-  }
-  udp_addr(&sa, a.s.ip, a.s.inbox_port);
-  pe = peer(&sa, a.s.pk);
-  if (!pe) { sched(r, now + 1000); return; }
+  return 1;
+}
+
+/* seal: r's NOTIFY request for the peer whose key is k, in pkt; its
+ * length and request id, or -1 when it cannot be made */
+static int seal(const struct rs *r, const unsigned char k[PACKET_KEY], unsigned char pkt[PACKET_MAX],
+                unsigned char reqid[PACKET_REQID])
+{
+  struct msg_note n;
+  unsigned char body[PACKET_MAX];
+  struct wr w;
   snprintf(n.sender, sizeof n.sender, "%s", r->job->j.sender);
   snprintf(n.rcpt, sizeof n.rcpt, "%s", r->st.rcpt);
   memcpy(n.handle, r->job->j.handle, MSG_HANDLE);
@@ -836,14 +816,16 @@ static void send_note(struct rs *r, int64_t now)
   token_make(n.token, tokenkey, n.handle, n.rcpt);
   wr_init(&w, body, PACKET_QBODY_MAX);
   msg_put_note(&w, &n);
-  if (r->stampbits) wr_u64(&w, r->stamp);
-  if (w.err) { rs_set(r, STATUS_FAILED); return; }
-  len = packet_seal_request(pkt, KIND_NOTIFY, pk, pe->k, body, w.pos, 0, reqid);
-  if (len == -1) { rs_set(r, STATUS_FAILED); return; }
-  if (sendto(ufd, pkt, (size_t)len, 0, (struct sockaddr *)&sa, sizeof sa) == -1 &&
-      errno != EAGAIN && errno != ENOBUFS)
-    warn_sys("unable to send to %s:%u", a.s.ip, a.s.inbox_port);
-  f = &fl[get_u16(reqid)];
+  if (r->stampbits) msg_put_stamp(&w, r->stamp);
+  if (w.err) return -1;
+  return packet_seal_request(pkt, KIND_NOTIFY, pk, k, body, w.pos, 0, reqid);
+}
+
+/* sent: r's request reqid awaits its answer; sent again after the
+ * timeout unless an answer comes first */
+static void sent(struct rs *r, const unsigned char reqid[PACKET_REQID], int64_t now)
+{
+  struct inflight *f = &fl[get_u16(reqid)];
   if (f->rs) f->rs->slot = -1;
   memcpy(f->reqid, reqid, PACKET_REQID);
   f->rs = r;
@@ -853,17 +835,90 @@ static void send_note(struct rs *r, int64_t now)
   r->st.last = (int64_t)time(NULL);
   r->job->dirty = 1;
   sched(r, now + r->rto);
-  r->rto = r->rto * 2 < RTO_MAX ? r->rto * 2 : RTO_MAX;
+  r->rto = backoff_next(r->rto, RTO_MAX);
 }
 
+/* notify: r's note, sealed for the server a names, sent to it */
+static void notify(struct rs *r, const struct discover_answer *a, int64_t now)
+{
+  unsigned char pkt[PACKET_MAX], reqid[PACKET_REQID];
+  struct sockaddr_in sa;
+  struct peer *pe;
+  int len;
+  udp_addr(&sa, a->s.ip, a->s.inbox_port);
+  pe = peer(&sa, a->s.pk);
+  if (!pe) { sched(r, now + 1000); return; }
+  len = seal(r, pe->k, pkt, reqid);
+  if (len == -1) { rs_set(r, STATUS_FAILED); return; }
+  if (sendto(ufd, pkt, (size_t)len, 0, (struct sockaddr *)&sa, sizeof sa) == -1 &&
+      errno != EAGAIN && errno != ENOBUFS)
+    warn_sys("unable to send to %s:%u", a->s.ip, a->s.inbox_port);
+  sent(r, reqid, now);
+}
+
+static void send_note(struct rs *r, int64_t now)
+{
+  struct discover_answer a;
+  if (r->slot >= 0) { fl[r->slot].rs = NULL; r->slot = -1; } /* a resend replaces it */
+  if (!route(r, &a, now)) return;
+  if (a.postage > r->stampbits && a.postage <= postage_max) {
+    /* the receiver's record says what it asks of strangers: pay first */
+    stamp_queue(r, a.postage);
+    return;
+  }
+  notify(r, &a, now);
+}
+
+/* fail: r refused for good */
+static void fail(struct rs *r)
+{
+  rs_set(r, STATUS_FAILED);
+  if (r->job->nfinal == r->job->j.nrcpt) finish(r->job);
+}
+
+/* acked: the inbox has r's note; bits: what the recipient asks of
+ * senders it does not know (0: nothing) */
+static void acked(struct rs *r, unsigned bits, int64_t now)
+{
+  acked_total++;
+  if (r->st.state == STATUS_QUEUED) rs_set(r, STATUS_NOTIFIED);
+  r->rto = RTO_FIRST;
+  sched(r, now + r->renotify);
+  r->renotify = backoff_next(r->renotify, RENOTIFY_MAX);
+  /* held, and the recipient asks unknown senders for postage: pay it (up
+   * to control/postagemax) and notify again with the stamp, so that the
+   * mail is not left among the unknown */
+  if (bits > r->stampbits && bits <= postage_max) stamp_queue(r, bits);
+}
+
+/* postage: the inbox takes r's note only with a stamp worth bits */
+static void postage(struct rs *r, unsigned bits, int64_t now)
+{
+  char why[160];
+  if (bits <= r->stampbits) { /* a stamp it does not take: later, as TEMP */
+    sched(r, now + r->rto);
+    return;
+  }
+  if (bits <= postage_max) { stamp_queue(r, bits); return; }
+  snprintf(why, sizeof why, "the receiver's ISP asks for postage of %u bits; control/postagemax pays at most %u",
+           bits, (unsigned)postage_max);
+  info("refused %s %s: %s", r->job->name, r->st.rcpt, why);
+  (void)status_reply(&r->st, why);
+  fail(r);
+}
+
+/* answer: a packet on the socket, taken if it answers a request awaited.
+ * A damaged answer is as none: the request is sent again on schedule. */
 static void answer(const unsigned char *p, size_t n, const struct sockaddr_in *from)
 {
   unsigned char plain[PACKET_MAX], reqid[PACKET_REQID];
   const unsigned char *body = NULL;
   size_t bl = 0, i;
   struct rd r;
-  int64_t now = now_ms();
+  struct msg_notify_ans a;
   struct inflight *f = NULL;
+  struct rs *rs;
+  int64_t now = now_ms();
   /* the answer opens under the key of a peer at its source address (two
    * domains may share an address with different keys) */
   for (i = 0; i < npeers && !f; i++) {
@@ -874,50 +929,18 @@ static void answer(const unsigned char *p, size_t n, const struct sockaddr_in *f
     if (!f->rs || memcmp(f->reqid, reqid, PACKET_REQID)) return; /* no longer awaited */
   }
   if (!f) return;
-  {
-    struct rs *rs = f->rs;
-    int st;
-    f->rs = NULL;
-    rs->slot = -1;
-    rd_init(&r, body, bl);
-    st = rd_u8(&r);
-    if (r.err) return;
-    if (status_final(rs->st.state)) return;
-    if (st == MSG_OK) {
-      acked_total++;
-      if (rs->st.state == STATUS_QUEUED) rs_set(rs, STATUS_NOTIFIED);
-      rs->rto = RTO_FIRST;
-      sched(rs, now + rs->renotify);
-      rs->renotify = rs->renotify * 2 < RENOTIFY_MAX ? rs->renotify * 2 : RENOTIFY_MAX;
-      {
-        /* held, and the recipient asks unknown senders for postage: pay
-         * it (up to control/postagemax) and notify again with the stamp,
-         * so that the mail is not left among the unknown */
-        unsigned want = rd_u8(&r);
-        if (!r.err && want > rs->stampbits && want <= postage_max && want <= STAMP_MAX)
-          stamp_queue(rs, want);
-      }
-    } else if (st == MSG_TEMP) {
-      sched(rs, now + rs->rto);
-    } else if (st == MSG_POSTAGE) {
-      unsigned bits = rd_u8(&r);
-      if (r.err || bits == 0 || bits > STAMP_MAX || bits <= rs->stampbits) {
-        sched(rs, now + rs->rto); /* a stamp it does not take: later, as TEMP */
-      } else if (bits > postage_max) {
-        char why[160];
-        snprintf(why, sizeof why, "the receiver's ISP asks for postage of %u bits; control/postagemax pays at most %u",
-                 bits, (unsigned)postage_max);
-        info("refused %s %s: %s", rs->job->name, rs->st.rcpt, why);
-        (void)status_reply(&rs->st, why);
-        rs_set(rs, STATUS_FAILED);
-        if (rs->job->nfinal == rs->job->j.nrcpt) finish(rs->job);
-      } else
-        stamp_queue(rs, bits);
-    } else {
-      info("refused %s %s (code %d)", rs->job->name, rs->st.rcpt, st);
-      rs_set(rs, STATUS_FAILED);
-      if (rs->job->nfinal == rs->job->j.nrcpt) finish(rs->job);
-    }
+  rd_init(&r, body, bl);
+  if (msg_get_notify_ans(&r, &a) == -1) return;
+  rs = f->rs;
+  f->rs = NULL;
+  rs->slot = -1;
+  if (status_final(rs->st.state)) return;
+  if (a.status == MSG_OK) acked(rs, a.bits, now);
+  else if (a.status == MSG_TEMP) sched(rs, now + rs->rto);
+  else if (a.status == MSG_POSTAGE) postage(rs, a.bits, now);
+  else {
+    info("refused %s %s (code %d)", rs->job->name, rs->st.rcpt, a.status);
+    fail(rs);
   }
 }
 
@@ -928,8 +951,9 @@ static void tick(void)
   time_t wall = time(NULL);
   struct jobrec *jr, *next;
   int burst = 0;
-  while (hn && heap[0]->due <= now && burst++ < BURST) {
-    struct rs *r = heap[0];
+  struct prioq_node *q;
+  while ((q = prioq_min(&heap)) && q->due <= now && burst++ < BURST) {
+    struct rs *r = PRIOQ_OBJ(q, struct rs, q);
     struct jobrec *j = r->job;
     if (wall > j->j.time && (uint64_t)(wall - j->j.time) > lifetime_s) {
       rs_set(r, STATUS_GAVEUP);
@@ -954,31 +978,24 @@ static void stats(void)
   int64_t now = now_ms();
   if (now - last < 60000) return;
   last = now;
-  if (hn || sent_total)
-    info("pending %zu, sent %lu, acknowledged %lu", hn, sent_total, acked_total);
+  if (prioq_count(&heap) || sent_total)
+    info("pending %zu, sent %lu, acknowledged %lu", prioq_count(&heap), sent_total, acked_total);
 }
 
 static int64_t nextdue(void)
 {
   int64_t cap = now_ms() + 1000;
-  if (!hn) return cap;
-  return heap[0]->due < cap ? heap[0]->due : cap;
+  struct prioq_node *q = prioq_min(&heap);
+  if (!q) return cap;
+  return q->due < cap ? q->due : cap;
 }
 
-int main(void)
+/* config: the home, this host, and the control files */
+static void config(char me[256], struct server *self)
 {
-  char me[256];
-  unsigned char sk[32];
-  struct server self;
-  int64_t lastscan = 0;
-  struct pollfd *pfs;
-
-  die_prog = "im2k-notifyd";
-  signal(SIGPIPE, SIG_IGN);
-  if (sodium_init() < 0) die(EXIT_TEMP, "unable to initialize libsodium");
   hfd = home_open(home);
   if (hfd == -1) die_sys(EXIT_TEMP, "unable to open home %s", home);
-  if (servers_me(hfd, me, &self) == -1)
+  if (servers_me(hfd, me, self) == -1)
     die_sys(EXIT_TEMP, "unable to find this host (control/me) in %s/control/servers.cdb", home);
   if (ctl_uint(hfd, "control/renotify", 1800, 86400 * 30, &renotify_s) == -1 || renotify_s == 0)
     die(EXIT_PERM, "%s/control/renotify: want seconds from 1 to 2592000", home);
@@ -991,20 +1008,31 @@ int main(void)
   if (ctl_uint(hfd, "control/smtpretry", 60, 3600, &smtpretry_s) == -1 || smtpretry_s == 0)
     die(EXIT_PERM, "%s/control/smtpretry: want seconds from 1 to 3600", home);
   remotes = calloc(remote_max, sizeof *remotes);
-  if (!remotes) die_nomem();
+  fl = calloc(SLOTS, sizeof *fl);
+  if (!remotes || !fl) die_nomem();
   if (home_bindir(bindir) == -1) die_sys(EXIT_TEMP, "unable to find my own directory");
   disc = discover_open(hfd, 4096);
   if (!disc)
     die_sys(EXIT_TEMP, "unable to set up DNS lookups (%s/control/dnsip: want IPV4 or IPV4:PORT lines)", home);
-  if (keys_read(hfd, "keys/secret", sk, 32) == -1) die_sys(EXIT_TEMP, "unable to read %s/keys/secret", home);
+}
+
+/* keys: ours, and the token key; the secret key is kept only inside the
+ * key cache, which derives each peer's key from it */
+static void keys(void)
+{
+  unsigned char sk[PACKET_KEY];
+  if (keys_read(hfd, "keys/secret", sk, sizeof sk) == -1) die_sys(EXIT_TEMP, "unable to read %s/keys/secret", home);
   if (keys_read_hex(hfd, "keys/public", pk) == -1) die_sys(EXIT_TEMP, "unable to read %s/keys/public", home);
   if (keys_read(hfd, "keys/token", tokenkey, TOKEN_KEY) == -1)
     die_sys(EXIT_TEMP, "unable to read %s/keys/token", home);
   kc = keycache_new(sk, 1024, 100000);
-  fl = calloc(SLOTS, sizeof *fl);
-  if (!fl) die_nomem();
   sodium_memzero(sk, sizeof sk);
   if (!kc) die_nomem();
+}
+
+/* sockets: the queue's directories, the trigger, and the UDP socket */
+static void sockets(const char *ip)
+{
   qfd = openat(hfd, "queue/job", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   sfd = openat(hfd, "queue/status", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   cfd = openat(hfd, "queue/confirm", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -1014,45 +1042,73 @@ int main(void)
   /* a writer of our own keeps the fifo from reporting hang-up forever */
   if (openat(hfd, "queue/trigger", O_WRONLY | O_NONBLOCK | O_CLOEXEC) == -1)
     die_sys(EXIT_TEMP, "unable to open %s/queue/trigger", home);
-  ufd = udp_bind(self.ip, 0);
-  if (ufd == -1) die_sys(EXIT_TEMP, "unable to bind %s", self.ip);
-  {
-    /* the readers of archives: im2k-remote, run by us, reads the
-     * messages it relays over SMTP */
-    struct group *g = getuid() == 0 ? getgrnam(auto_users[USER_ARCHIVE_GROUP]) : NULL;
-    if (getuid() == 0 && !g)
-      warn("no group %s: messages to SMTP domains cannot be read for relaying", auto_users[USER_ARCHIVE_GROUP]);
-    if ((g ? priv_drop_extra(g->gr_gid) : priv_drop()) == -1)
-      die_sys(EXIT_TEMP, "unable to drop privileges (refusing to run as root)");
-  }
-  if (mkdirat(qfd, "bad", 0700) == -1 && errno != EEXIST) warn_sys("unable to create queue/job/bad");
-  info("notifying for %s from %s", me, self.ip);
+  ufd = udp_bind(ip, 0);
+  if (ufd == -1) die_sys(EXIT_TEMP, "unable to bind %s", ip);
+}
 
-  scan("cur");
+/* drop: from root to im2kn, keeping the group of the archives' readers:
+ * im2k-remote, run by us, reads the messages it relays over SMTP */
+static void drop(void)
+{
+  struct group *g = getuid() == 0 ? getgrnam(auto_users[USER_ARCHIVE_GROUP]) : NULL;
+  if (getuid() == 0 && !g)
+    warn("no group %s: messages to SMTP domains cannot be read for relaying", auto_users[USER_ARCHIVE_GROUP]);
+  if ((g ? priv_drop_extra(g->gr_gid) : priv_drop()) == -1)
+    die_sys(EXIT_TEMP, "unable to drop privileges (refusing to run as root)");
+}
+
+/* rescan: new jobs and confirmations */
+static void rescan(int64_t *last)
+{
   scan("new");
   confirmations();
-  pfs = calloc(3 + remote_max, sizeof *pfs);
-  if (!pfs) die_nomem();
+  *last = now_ms();
+}
+
+/* await: poll the socket, the trigger, DNS and the nr im2k-remotes, at
+ * most until the next sending is due */
+static void await(struct pollfd *pf, size_t nr)
+{
+  int64_t wait = nextdue() - now_ms(), dw = discover_tick(disc, now_ms());
+  size_t i;
+  if (dw < wait) wait = dw;
+  if (wait < 0 || stampq) wait = 0;
+  if (wait > 1000) wait = 1000;
+  pf[0].fd = ufd;
+  pf[0].events = POLLIN;
+  pf[1].fd = tfd;
+  pf[1].events = POLLIN;
+  pf[2].fd = discover_fd(disc);
+  pf[2].events = POLLIN;
+  for (i = 0; i < nr; i++) {
+    pf[3 + i].fd = remotes[i].fd;
+    pf[3 + i].events = POLLIN;
+  }
+  for (i = 0; i < 3 + nr; i++) pf[i].revents = 0;
+  if (poll(pf, (nfds_t)(3 + nr), (int)wait) == -1 && errno != EINTR) die_sys(EXIT_TEMP, "poll");
+}
+
+/* answers: every packet waiting on the socket */
+static void answers(void)
+{
+  unsigned char in[PACKET_MAX + 1];
+  struct sockaddr_in from;
+  socklen_t flen = sizeof from;
+  ssize_t n;
+  while ((n = recvfrom(ufd, in, sizeof in, MSG_DONTWAIT, (struct sockaddr *)&from, &flen)) >= 0) {
+    answer(in, (size_t)n, &from);
+    flen = sizeof from;
+  }
+}
+
+static void loop(void)
+{
+  int64_t lastscan = 0;
+  struct pollfd *pf = calloc(3 + remote_max, sizeof *pf);
+  if (!pf) die_nomem();
   for (;;) {
-    struct pollfd *pf = pfs;
-    int64_t wait = nextdue() - now_ms(), dw = discover_tick(disc, now_ms());
-    size_t i, nr;
-    if (dw < wait) wait = dw;
-    if (wait < 0 || stampq) wait = 0;
-    if (wait > 1000) wait = 1000;
-    pf[0].fd = ufd;
-    pf[0].events = POLLIN;
-    pf[1].fd = tfd;
-    pf[1].events = POLLIN;
-    pf[2].fd = discover_fd(disc);
-    pf[2].events = POLLIN;
-    nr = nremotes;
-    for (i = 0; i < nr; i++) {
-      pf[3 + i].fd = remotes[i].fd;
-      pf[3 + i].events = POLLIN;
-    }
-    for (i = 0; i < 3 + nr; i++) pf[i].revents = 0;
-    if (poll(pf, (nfds_t)(3 + nr), (int)wait) == -1 && errno != EINTR) die_sys(EXIT_TEMP, "poll");
+    size_t i, nr = nremotes;
+    await(pf, nr);
     if (pf[2].revents & POLLIN) discover_input(disc, now_ms());
     /* from the last: remote_done moves the last entry into a gap */
     for (i = nr; i-- > 0;)
@@ -1060,28 +1116,35 @@ int main(void)
     if (pf[1].revents & POLLIN) {
       char junk[256];
       while (read(tfd, junk, sizeof junk) > 0) {}
-      scan("new");
-      confirmations();
-      lastscan = now_ms();
+      rescan(&lastscan);
     }
-    if (pf[0].revents & POLLIN) {
-      unsigned char in[PACKET_MAX + 1];
-      struct sockaddr_in from;
-      socklen_t flen = sizeof from;
-      ssize_t n;
-      while ((n = recvfrom(ufd, in, sizeof in, MSG_DONTWAIT, (struct sockaddr *)&from, &flen)) >= 0) {
-        answer(in, (size_t)n, &from);
-        flen = sizeof from;
-      }
-    }
-    if (now_ms() - lastscan >= 1000) {
-      /* a missed trigger costs at most a second */
-      scan("new");
-      confirmations();
-      lastscan = now_ms();
-    }
+    if (pf[0].revents & POLLIN) answers();
+    if (now_ms() - lastscan >= 1000) rescan(&lastscan); /* a missed trigger costs at most a second */
     stamp_work();
     tick();
     stats();
   }
+}
+
+int main(void)
+{
+  char me[256];
+  struct server self;
+
+  die_prog = "im2k-notifyd";
+  signal(SIGPIPE, SIG_IGN);
+  if (sodium_init() < 0) die(EXIT_TEMP, "unable to initialize libsodium");
+  config(me, &self);
+  keys();
+  sockets(self.ip);
+  drop();
+  if (mkdirat(qfd, "bad", 0700) == -1 && errno != EEXIST) warn_sys("unable to create queue/job/bad");
+  info("notifying for %s from %s", me, self.ip);
+
+  prioq_init(&heap);
+  htab_init(&tab, 4096, 1, tlink, thash, NULL);
+  scan("cur");
+  scan("new");
+  confirmations();
+  loop();
 }
