@@ -303,7 +303,7 @@ static void append(uint32_t i)
   b->count++;
 }
 
-/* unlink: note i out of its box's list */
+/* unlink_note: note i out of its box's list */
 static void unlink_note(uint32_t i)
 {
   struct note *x = N(i);
@@ -315,6 +315,7 @@ static void unlink_note(uint32_t i)
   b->count--;
 }
 
+/* logheld_line: control/logheld's line for a note held */
 static void logheld_line(uint32_t b, const struct msg_note *n, const char *rcpt)
 {
   char a[ADDR_MAX + 1];
