@@ -24,26 +24,50 @@
 
 #define LISTS_MAX (1 << 20)
 
+/* index_open: archive/UID/index, opened without following or creating
+ * anything the user may have planted in the archive (the user owns the
+ * directory): made anew (O_EXCL), or an existing plain file of the
+ * user's with one link.  A hard link to another's file, a FIFO, a device
+ * or a symbolic link there is refused, never opened for writing,
+ * chowned or waited on. */
+static int index_open(int dfd, const char *home, const char *dir, const struct passwd *pw)
+{
+  struct stat st, st2;
+  int fd = openat(dfd, "index", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0640);
+  if (fd != -1 || errno != EEXIST) return fd;
+  if (fstatat(dfd, "index", &st, AT_SYMLINK_NOFOLLOW) == -1) return -1;
+  if (!S_ISREG(st.st_mode) || st.st_nlink != 1 || st.st_uid != pw->pw_uid)
+    die(EXIT_PERM, "%s/%s/index is not a plain file of %s's (a link, a FIFO, a device or another's "
+        "file): not touching it; remove it and run im2k-mkarchive -p again", home, dir, pw->pw_name);
+  fd = openat(dfd, "index", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd == -1) return -1;
+  /* the same file as the one looked at, not one put there since */
+  if (fstat(fd, &st2) == -1) { close(fd); return -1; }
+  if (st2.st_dev != st.st_dev || st2.st_ino != st.st_ino || !S_ISREG(st2.st_mode) || st2.st_nlink != 1 ||
+      st2.st_uid != pw->pw_uid)
+    die(EXIT_TEMP, "%s/%s/index changed while it was looked at: try again", home, dir);
+  return fd;
+}
+
 /* publish: archive/UID/index (the user's, group g, 0640, kept as it is
  * when present), then NAME:UID in control/lists, replacing any line for
  * NAME, and control/lists.cdb compiled from it */
-static void publish(int hfd, const char *home, const char *dir, const struct passwd *pw, gid_t g)
+static void publish(int hfd, int dfd, const char *home, const char *dir, const struct passwd *pw, gid_t g)
 {
-  char path[80], line[128];
+  char line[128];
   unsigned char *old = NULL;
   size_t n = 0, i, start, nl = strlen(pw->pw_name), ll;
   unsigned long bad;
   char *text;
   size_t tl = 0;
   int fd, cfd;
-  snprintf(path, sizeof path, "%s/index", dir);
-  fd = openat(hfd, path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640);
-  if (fd == -1) die_sys(EXIT_TEMP, "unable to create %s/%s", home, path);
+  fd = index_open(dfd, home, dir, pw);
+  if (fd == -1) die_sys(EXIT_TEMP, "unable to create %s/%s/index", home, dir);
   if (geteuid() == 0 && fchown(fd, pw->pw_uid, g) == -1)
-    die_sys(EXIT_TEMP, "unable to chown %s/%s", home, path);
-  if (fchmod(fd, 0640) == -1) die_sys(EXIT_TEMP, "unable to chmod %s/%s", home, path);
-  if (file_sync_close(fd) == -1) die_sys(EXIT_TEMP, "unable to write %s/%s", home, path);
-  if (file_sync_dir(hfd, dir) == -1) die_sys(EXIT_TEMP, "unable to sync %s/%s", home, dir);
+    die_sys(EXIT_TEMP, "unable to chown %s/%s/index", home, dir);
+  if (fchmod(fd, 0640) == -1) die_sys(EXIT_TEMP, "unable to chmod %s/%s/index", home, dir);
+  if (file_sync_close(fd) == -1) die_sys(EXIT_TEMP, "unable to write %s/%s/index", home, dir);
+  if (fsync(dfd) == -1) die_sys(EXIT_TEMP, "unable to sync %s/%s", home, dir);
 
   cfd = openat(hfd, "control", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (cfd == -1) die_sys(EXIT_TEMP, "unable to open %s/control", home);
@@ -80,7 +104,7 @@ int main(int argc, char **argv)
   struct group *gr;
   const char *name;
   gid_t g;
-  int hfd, public = 0;
+  int hfd, dfd, public = 0;
   die_prog = "im2k-mkarchive";
   if (argc == 3 && !strcmp(argv[1], "-p")) public = 1;
   else if (argc != 2) die(EXIT_PERM, "usage: im2k-mkarchive [-p] USER");
@@ -105,10 +129,15 @@ int main(int argc, char **argv)
   snprintf(path, sizeof path, "archive/%lu", (unsigned long)pw->pw_uid);
   if (mkdirat(hfd, path, 0700) == -1 && errno != EEXIST)
     die_sys(EXIT_TEMP, "unable to create %s/%s", home, path);
-  if (geteuid() == 0 && fchownat(hfd, path, pw->pw_uid, g, AT_SYMLINK_NOFOLLOW) == -1)
+  /* the archive itself, by a descriptor: chown and chmod never follow a
+   * name that could have been replaced */
+  dfd = openat(hfd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (dfd == -1) die_sys(EXIT_TEMP, "unable to open %s/%s (not a directory?)", home, path);
+  if (geteuid() == 0 && fchown(dfd, pw->pw_uid, g) == -1)
     die_sys(EXIT_TEMP, "unable to chown %s/%s", home, path);
-  if (fchmodat(hfd, path, 02750, 0) == -1) die_sys(EXIT_TEMP, "unable to chmod %s/%s", home, path);
-  if (public) publish(hfd, home, path, pw, g);
+  if (fchmod(dfd, 02750) == -1) die_sys(EXIT_TEMP, "unable to chmod %s/%s", home, path);
+  if (public) publish(hfd, dfd, home, path, pw, g);
+  close(dfd);
   printf("%s/%s\n", home, path);
   return 0;
 }

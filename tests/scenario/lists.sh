@@ -33,6 +33,25 @@ check "mkarchive -p again: still one line" [ "$(grep -c "^$LU:" "$T/a/control/li
 check "mkarchive -p without a user: exit 100" [ $? = 100 ]
 "$T/a/bin/im2k-check" "$T/a" >"$T/out" 2>&1
 check "im2k-check accepts the home with a list" [ $? = 0 ]
+# what the list's owner plants at archive/UID/index (the directory is
+# theirs) is never written, chowned or waited on by root's mkarchive -p
+mv "$LA/index" "$LA/index.real"
+echo secret >"$T/rootfile" && chmod 600 "$T/rootfile"
+ln "$T/rootfile" "$LA/index"
+"$T/a/bin/im2k-mkarchive" -p $LU >"$T/out" 2>&1
+check "a hard link planted at the index: refused (exit 100)" [ $? = 100 ]
+check "and says why" grep -q 'index is not a plain file' "$T/out"
+check "the linked file keeps its owner and mode" [ "$(stat -c %U:%G:%a:%h "$T/rootfile")" = root:root:600:2 ]
+rm -f "$LA/index" && mkfifo "$LA/index" && chown $LU "$LA/index"
+timeout 20 "$T/a/bin/im2k-mkarchive" -p $LU >"$T/out" 2>&1
+check "a FIFO planted at the index: refused at once (exit 100)" [ $? = 100 ]
+rm -f "$LA/index" && ln -s "$T/rootfile" "$LA/index"
+"$T/a/bin/im2k-mkarchive" -p $LU >"$T/out" 2>&1
+check "a symbolic link planted at the index: refused (exit 100)" [ $? = 100 ]
+check "the file it names untouched" [ "$(stat -c %U:%G:%a:%s "$T/rootfile")" = root:root:600:7 ]
+rm -f "$LA/index" "$T/rootfile" && mv "$LA/index.real" "$LA/index"
+"$T/a/bin/im2k-mkarchive" -p $LU >/dev/null 2>&1
+check "the list's own index again: accepted" [ $? = 0 ]
 
 services a
 # notifyd stays down: the confirmation records it would consume stay
