@@ -180,7 +180,12 @@ check "no forwards file: no forwards.cdb" [ ! -f "$T/b/control/forwards.cdb" ]
 
 # 8. a pickup killed (SIGKILL, the whole process group) at random
 # moments of a 200-message run, and run again until one run finishes:
-# exactly 200 files, each the archived message after the trace lines
+# exactly 200 files, each the archived message after the trace lines.
+# The moments are drawn from the first W ms of each run, W = 40 to begin
+# with; a run killed before it delivered anything doubles W (up to 5 s)
+# and one that delivered halves it again (down to 40), so that a slow
+# build (the sanitizers) still gets past its start-up, killed at moments
+# around it, instead of being killed before every first message forever.
 KM="$T/home/$RB/KillMaildir"
 before=$(as $SA a im2k-status -m | grep -c " $RB@b.example confirmed ")
 i=0
@@ -191,18 +196,21 @@ while [ $i -lt 200 ]; do
 done
 waitfor 30 sh -c "[ \$(ls '$T/a/archive/$(id -u $SA)' | grep -vc '\\.job\$') -ge 300 ]"
 waitfor 30 st_count " notified " 200
-kills=0 runs=0 t0=$(date +%s.%N)
+kills=0 runs=0 t0=$(date +%s.%N) W=40
 while [ $runs -lt 200 ]; do
   runs=$((runs + 1))
   h=$(getent passwd $RB | cut -d: -f6)
+  had=$(ls "$KM/new" 2>/dev/null | wc -l)
   (cd "$h" && exec setsid env HOME="$h" setuidgid $RB "$T/b/bin/im2k-pickup" -j 4 -d "$KM") >/dev/null 2>&1 &
   p=$!
-  sleep "$(printf '0.%03d' $(($(od -An -N2 -tu2 /dev/urandom) % 40)))"
-  echo "# run $runs: $(ls "$KM/new" 2>/dev/null | wc -l) delivered"
+  sleep "$(awk -v ms=$(($(od -An -N2 -tu2 /dev/urandom) % W)) 'BEGIN { printf "%.3f", ms / 1000 }')"
+  n=$(ls "$KM/new" 2>/dev/null | wc -l)
+  echo "# run $runs: $n delivered (kill within $W ms)"
   if kill -0 $p 2>/dev/null; then
     kill -KILL -$p 2>/dev/null && kills=$((kills + 1))
     wait $p 2>/dev/null
     while pgrep -s $p >/dev/null; do sleep 0.05; done
+    if [ "$n" = "$had" ]; then [ $W -lt 5000 ] && W=$((W * 2)); elif [ $W -gt 40 ]; then W=$((W / 2)); fi
   else
     wait $p && [ "$(ls "$KM/new" | wc -l)" = 200 ] && break
   fi
