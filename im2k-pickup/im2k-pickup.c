@@ -598,7 +598,7 @@ static int index_page(struct follow *fl)
   msg_put_index_req(&w, &q);
   if (udp_call(&fl->c, KIND_INDEX, body, w.pos, PACKET_MAX, resp, &rb, &rbl, CALL_MS) == -1) {
     warn_sys("no answer from %s for the list %s", fl->dom, fl->list);
-    return 1;
+    return -1; /* not "all read": the run failed for now */
   }
   rd_init(&rr, rb, rbl);
   if (msg_get_index_ans(&rr, &a) == -1) {

@@ -262,6 +262,14 @@ check "list: a bad lists line: exit 111, names the line" sh -c "[ $? = 111 ] && 
 echo "$SA@a.example" >"$KD/lists"
 as $RB b im2k-pickup 2>"$T/out"
 check "list: an archive that is not public: exit 111, says so" sh -c "[ $? = 111 ] && grep -q 'not a public list' '$T/out'"
+# the list's server silent: a failure for now (exit 111), never "all read"
+echo "$RL@a.example news" >"$KD/lists"
+svc -d "$T/svc/a-im2k-fetchd"
+waitfor 10 sh -c "svstat '$T/svc/a-im2k-fetchd' | grep -q ': down '"
+as $RB b im2k-pickup 2>"$T/out"
+check "list: its server silent: exit 111, says so" sh -c "[ $? = 111 ] && grep -q 'no answer from a.example for the list' '$T/out'"
+check "list: the cursor stays where it was" [ "$(cat "$KD/cursors/$RL@a.example")" = 5 ]
+svc -u "$T/svc/a-im2k-fetchd"
 rm "$KD/lists"
 
 # 10. nothing was written by the receiving ISPs' daemons about a message
