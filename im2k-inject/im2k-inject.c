@@ -14,6 +14,7 @@
 #include "die.h"
 #include "envelope.h"
 #include "file.h"
+#include "grow.h"
 #include "home.h"
 #include "rfc822.h"
 
@@ -111,16 +112,9 @@ static void rcpt_add(struct inject *in, const char *a, size_t n, const char *whe
 {
   char *s;
   if (!addr_check(a, n)) die(EXIT_PERM, "bad recipient address%s: %s", where, shown(a, n));
-  if (in->nrcpt == in->caprcpt) {
-    char **r;
-    size_t cap = in->caprcpt ? 2 * in->caprcpt : 64;
-    /* cap * sizeof *r must not wrap: doubling stops well short of that */
-    if (in->caprcpt > SIZE_MAX / 2 / sizeof *r) die_nomem();
-    r = realloc(in->rcpt, cap * sizeof *r);
-    if (!r) die_nomem();
-    in->rcpt = r;
-    in->caprcpt = cap;
-  }
+  if (in->nrcpt == in->caprcpt &&
+      grow_array(&in->rcpt, &in->caprcpt, in->nrcpt + 1, sizeof *in->rcpt, 64) == -1)
+    die_nomem();
   s = malloc(n + 1);
   if (!s) die_nomem();
   memcpy(s, a, n);
